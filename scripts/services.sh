@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Starts, stops and resets the project's own Redis and Postgres.
+#
+# Both run on their own ports with their data under .services/ (git-ignored), so they never
+# touch a system-wide instance. Every command is idempotent.
+#
+#   scripts/services.sh up          install what is missing, start both, create the database
+#   scripts/services.sh down        stop both
+#   scripts/services.sh reset-tests drop what earlier test runs left behind
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+state="$root/.services"
+redis_port="${FLASHSALE_REDIS_PORT:-6390}"
+pg_port="${FLASHSALE_PG_PORT:-5440}"
+pg_data="$state/postgres"
+redis_dir="$state/redis"
+database="flashsale"
+
+log() { printf 'services: %s\n' "$*" >&2; }
+
+as_root() { [ "$(id -u)" -eq 0 ]; }
+
+apt_install() {
+  if ! as_root; then
+    log "missing packages; install them with: sudo apt-get install -y $*"
+    exit 1
+  fi
+  log "installing $*"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+pg_bin_dir() {
+  local dir
+  dir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
+  [ -n "$dir" ] && [ -x "$dir/initdb" ] && echo "$dir"
+}
+
+install_missing() {
+  local missing=()
+  command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+  pg_bin_dir >/dev/null || missing+=(postgresql)
+  command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
+  if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
+}
+
+
+# Postgres refuses to run as root, so as root it runs as the unprivileged `postgres` user.
+as_pg_user() {
+  if as_root; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+redis_up() {
+  if redis-cli -p "$redis_port" ping >/dev/null 2>&1; then return; fi
+  mkdir -p "$redis_dir"
+  log "starting redis on port $redis_port"
+  redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$redis_dir" \
+    --daemonize yes --pidfile "$redis_dir/redis.pid" --logfile "$redis_dir/redis.log" \
+    --appendonly yes --appendfsync everysec --save "" \
+    --maxmemory-policy noeviction --databases 2
+  for _ in $(seq 50); do
+    redis-cli -p "$redis_port" ping >/dev/null 2>&1 && return
+    sleep 0.1
+  done
+  log "redis did not start; see $redis_dir/redis.log"
+  exit 1
+}
+
+pg_up() {
+  local bin
+  bin="$(pg_bin_dir)"
+  mkdir -p "$state"
+  if [ ! -f "$pg_data/PG_VERSION" ]; then
+    log "initialising postgres in $pg_data"
+    mkdir -p "$pg_data"
+    as_root && chown -R postgres: "$pg_data"
+    chmod 700 "$pg_data"
+    as_pg_user "$bin/initdb" -D "$pg_data" -U postgres --auth=trust -E UTF8 >/dev/null
+  fi
+  if ! as_pg_user "$bin/pg_ctl" -D "$pg_data" status >/dev/null 2>&1; then
+    log "starting postgres on port $pg_port"
+    as_pg_user "$bin/pg_ctl" -D "$pg_data" -l "$pg_data/server.log" -w -t 60 start \
+      -o "-p $pg_port -k /tmp -c listen_addresses=127.0.0.1 -c max_connections=300" >/dev/null
+  fi
+  if ! psql_admin -tAc "SELECT 1 FROM pg_database WHERE datname = '$database'" | grep -q 1; then
+    psql_admin -c "CREATE DATABASE $database" >/dev/null
+  fi
+}
+
+psql_admin() { psql -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -v ON_ERROR_STOP=1 "$@"; }
+
+down() {
+  local bin
+  if redis-cli -p "$redis_port" ping >/dev/null 2>&1; then
+    log "stopping redis"
+    redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
+  fi
+  bin="$(pg_bin_dir || true)"
+  if [ -n "$bin" ] && [ -f "$pg_data/PG_VERSION" ] &&
+    as_pg_user "$bin/pg_ctl" -D "$pg_data" status >/dev/null 2>&1; then
+    log "stopping postgres"
+    as_pg_user "$bin/pg_ctl" -D "$pg_data" -w -m fast stop >/dev/null
+  fi
+}
+
+# Tests use Redis database 1 and databases named flashsale_test_*; a test that died early
+# may have left some behind.
+reset_tests() {
+  redis-cli -p "$redis_port" -n 1 flushdb >/dev/null
+  psql_admin -tAc "SELECT datname FROM pg_database WHERE datname LIKE 'flashsale\_test\_%'" |
+    while read -r db; do
+      [ -n "$db" ] && psql_admin -c "DROP DATABASE \"$db\" WITH (FORCE)" >/dev/null
+    done
+}
+
+case "${1:-up}" in
+  up) install_missing; redis_up; pg_up; log "redis 127.0.0.1:$redis_port, postgres 127.0.0.1:$pg_port ready" ;;
+  down) down ;;
+  reset-tests) reset_tests ;;
+  *) echo "usage: $0 up|down|reset-tests" >&2; exit 2 ;;
+esac

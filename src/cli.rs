@@ -1,0 +1,56 @@
+//! The `flashsale` command line: `serve`, `migrate`, `demo`.
+use crate::configuration::Settings;
+use crate::demo::{self, DemoArgs};
+use crate::startup::Application;
+use crate::{db, telemetry};
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "flashsale",
+    version,
+    about = "A flash-sale service that never oversells"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP service and its persister.
+    Serve(Box<Settings>),
+    /// Apply the database migrations, then exit.
+    Migrate {
+        #[arg(
+            long,
+            env = "DATABASE_URL",
+            default_value = "postgres://postgres@127.0.0.1:5440/flashsale"
+        )]
+        database_url: String,
+    },
+    /// Run a real flash sale against the local services and print what happened.
+    Demo(Box<DemoArgs>),
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(settings) => {
+            telemetry::init("info");
+            let application = Application::build(*settings).await?;
+            tracing::info!(port = application.port(), "listening");
+            application.run_until_stopped().await
+        }
+        Command::Migrate { database_url } => {
+            telemetry::init("info");
+            let db = sqlx::PgPool::connect(&database_url).await?;
+            db::MIGRATOR.run(&db).await?;
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::Demo(args) => {
+            telemetry::init("warn");
+            demo::run(*args).await
+        }
+    }
+}

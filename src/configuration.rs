@@ -1,0 +1,101 @@
+//! Settings, read from flags or the environment (`clap`), with defaults that point at the
+//! services `make services` starts. Tests build `Settings` directly.
+use clap::Args;
+use sqlx::PgPool;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// Address the HTTP server binds; port 0 picks a free port.
+    #[arg(long, env = "FLASHSALE_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+
+    #[arg(long, env = "REDIS_URL", default_value = "redis://127.0.0.1:6390/0")]
+    pub redis_url: String,
+
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "postgres://postgres@127.0.0.1:5440/flashsale"
+    )]
+    pub database_url: String,
+
+    /// Bearer token for `/admin/*`; at least 16 characters.
+    #[arg(long, env = "FLASHSALE_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+
+    /// Prefix of every Redis key, so several deployments (or tests) can share one Redis.
+    #[arg(long, env = "FLASHSALE_REDIS_PREFIX", default_value = "fs")]
+    pub redis_prefix: String,
+
+    /// HTTP worker threads; defaults to the number of CPUs.
+    #[arg(long, env = "FLASHSALE_WORKERS")]
+    pub workers: Option<usize>,
+
+    #[arg(long, env = "FLASHSALE_DB_MAX_CONNECTIONS", default_value_t = 10)]
+    pub db_max_connections: u32,
+
+    /// How long an instance answers `sold_out` from memory before asking Redis again, so a
+    /// restock made through another instance is noticed within this delay.
+    #[arg(long, env = "FLASHSALE_SOLD_OUT_RECHECK_MS", default_value_t = 500)]
+    pub sold_out_recheck_ms: u64,
+
+    #[command(flatten)]
+    pub persister: PersisterSettings,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PersisterSettings {
+    /// Run the persister inside this process (tests turn it off to drive it by hand).
+    #[arg(long = "persister", env = "FLASHSALE_PERSISTER", default_value_t = true, action = clap::ArgAction::Set)]
+    pub enabled: bool,
+
+    /// Most orders read from a stream and written to Postgres in one transaction.
+    #[arg(long, env = "FLASHSALE_PERSISTER_BATCH", default_value_t = 1000)]
+    pub batch_size: usize,
+
+    /// How long one blocking stream read waits for new orders.
+    #[arg(long, env = "FLASHSALE_PERSISTER_BLOCK_MS", default_value_t = 1000)]
+    pub block_ms: u64,
+
+    /// Entries delivered to a consumer and unacknowledged for this long are taken over:
+    /// that consumer is presumed dead.
+    #[arg(
+        long,
+        env = "FLASHSALE_PERSISTER_CLAIM_IDLE_MS",
+        default_value_t = 30_000
+    )]
+    pub claim_idle_ms: u64,
+
+    /// Consumer name in the stream group; defaults to a fresh unique name per process.
+    #[arg(long, env = "FLASHSALE_PERSISTER_CONSUMER")]
+    pub consumer: Option<String>,
+}
+
+impl Settings {
+    pub fn workers(&self) -> usize {
+        self.workers.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(2, std::num::NonZero::get)
+        })
+    }
+
+    pub fn sold_out_recheck(&self) -> Duration {
+        Duration::from_millis(self.sold_out_recheck_ms)
+    }
+
+    pub fn database_options(&self) -> anyhow::Result<PgConnectOptions> {
+        PgConnectOptions::from_str(&self.database_url)
+            .map_err(|e| anyhow::anyhow!("DATABASE_URL is not a valid Postgres URL: {e}"))
+    }
+
+    /// A lazily connecting pool: the server starts (and reports not-ready) while Postgres is
+    /// down, instead of failing to boot.
+    pub fn database_pool(&self) -> anyhow::Result<PgPool> {
+        Ok(PgPoolOptions::new()
+            .max_connections(self.db_max_connections)
+            .acquire_timeout(Duration::from_secs(2))
+            .connect_lazy_with(self.database_options()?))
+    }
+}

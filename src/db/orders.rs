@@ -1,0 +1,66 @@
+//! Reading the `orders` table. The persister writes it (`persister::postgres`).
+use crate::domain::{Order, OrderId, OrderStatus, SaleId};
+use crate::error::Result;
+use sqlx::{PgPool, Row};
+
+/// Quantities of a sale's persisted orders, by status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Settled {
+    pub confirmed: i64,
+    pub rejected: i64,
+}
+
+pub async fn find(db: &PgPool, sale: &SaleId, order: OrderId) -> Result<Option<Order>> {
+    let row = sqlx::query(
+        "SELECT user_id, quantity, status::text AS status, created_at
+         FROM orders WHERE order_id = $1 AND sale_id = $2",
+    )
+    .bind(order.as_uuid())
+    .bind(sale.as_str())
+    .fetch_optional(db)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let status: String = row.try_get("status")?;
+    let quantity: i32 = row.try_get("quantity")?;
+    Ok(Some(Order {
+        order_id: order,
+        sale_id: sale.clone(),
+        user_id: row.try_get("user_id")?,
+        quantity: quantity.unsigned_abs(),
+        status: if status == "confirmed" {
+            OrderStatus::Confirmed
+        } else {
+            OrderStatus::Rejected
+        },
+        created_at: row.try_get("created_at")?,
+    }))
+}
+
+pub async fn settled(db: &PgPool, sale: &SaleId) -> Result<Settled> {
+    let row = sqlx::query(
+        "SELECT COALESCE(SUM(quantity) FILTER (WHERE status = 'confirmed'), 0)::int8 AS confirmed,
+                COALESCE(SUM(quantity) FILTER (WHERE status = 'rejected'), 0)::int8 AS rejected
+         FROM orders WHERE sale_id = $1",
+    )
+    .bind(sale.as_str())
+    .fetch_one(db)
+    .await?;
+    Ok(Settled {
+        confirmed: row.try_get("confirmed")?,
+        rejected: row.try_get("rejected")?,
+    })
+}
+
+/// Each buyer's confirmed quantity, to rebuild the per-user limit after Redis lost it.
+pub async fn confirmed_by_buyer(db: &PgPool, sale: &SaleId) -> Result<Vec<(String, i64)>> {
+    let rows = sqlx::query(
+        "SELECT user_id, SUM(quantity)::int8 AS quantity FROM orders
+         WHERE sale_id = $1 AND status = 'confirmed' GROUP BY user_id",
+    )
+    .bind(sale.as_str())
+    .fetch_all(db)
+    .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get("user_id")?, row.try_get("quantity")?)))
+        .collect()
+}

@@ -1,0 +1,92 @@
+//! The `sales` table.
+use crate::domain::{SaleDefinition, SaleId, StockAmount};
+use crate::error::{ApiError, Result};
+use sqlx::postgres::PgRow;
+use sqlx::{PgPool, Row};
+
+/// Inserts a new sale; an existing id is `SaleExists`.
+pub async fn insert(db: &PgPool, sale: &SaleDefinition) -> Result<()> {
+    let result = sqlx::query(
+        "INSERT INTO sales (id, name, stock_total, per_user_limit, starts_at, ends_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(sale.id.as_str())
+    .bind(&sale.name)
+    .bind(sale.stock_total.get())
+    .bind(sale.per_user_limit as i32)
+    .bind(sale.starts_at)
+    .bind(sale.ends_at)
+    .execute(db)
+    .await;
+    match result {
+        Ok(_) => Ok(()),
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(ApiError::SaleExists),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Removes a sale that has no orders: undoes `insert` when loading it into Redis failed.
+pub async fn delete_unsold(db: &PgPool, id: &SaleId) -> Result<()> {
+    sqlx::query("DELETE FROM sales WHERE id = $1 AND sold = 0")
+        .bind(id.as_str())
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn find(db: &PgPool, id: &SaleId) -> Result<Option<SaleDefinition>> {
+    let row = sqlx::query(
+        "SELECT id, name, stock_total, per_user_limit, starts_at, ends_at FROM sales WHERE id = $1",
+    )
+    .bind(id.as_str())
+    .fetch_optional(db)
+    .await?;
+    row.map(|row| definition(id, &row)).transpose()
+}
+
+/// Raises a sale's total. `Ok(None)`: no such sale.
+pub async fn add_stock(
+    db: &PgPool,
+    id: &SaleId,
+    quantity: StockAmount,
+) -> Result<Option<SaleDefinition>> {
+    shift_stock_total(db, id, quantity.get()).await
+}
+
+/// Takes back an `add_stock` whose Redis half failed.
+pub async fn remove_stock(db: &PgPool, id: &SaleId, quantity: StockAmount) -> Result<()> {
+    shift_stock_total(db, id, -quantity.get()).await.map(drop)
+}
+
+async fn shift_stock_total(db: &PgPool, id: &SaleId, delta: i64) -> Result<Option<SaleDefinition>> {
+    let row = sqlx::query(
+        "UPDATE sales SET stock_total = stock_total + $2 WHERE id = $1
+         RETURNING id, name, stock_total, per_user_limit, starts_at, ends_at",
+    )
+    .bind(id.as_str())
+    .bind(delta)
+    .fetch_optional(db)
+    .await;
+    match row {
+        Ok(row) => row.map(|row| definition(id, &row)).transpose(),
+        Err(sqlx::Error::Database(e)) if e.is_check_violation() => Err(ApiError::Validation(
+            format!("stock_total may not exceed {}", StockAmount::MAX),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn definition(id: &SaleId, row: &PgRow) -> Result<SaleDefinition> {
+    let stock_total: i64 = row.try_get("stock_total")?;
+    let per_user_limit: i32 = row.try_get("per_user_limit")?;
+    Ok(SaleDefinition {
+        id: id.clone(),
+        name: row.try_get("name")?,
+        stock_total: StockAmount::parse(stock_total, "stock_total", 0)
+            .map_err(|e| anyhow::anyhow!("stored stock_total {stock_total}: {e}"))?,
+        per_user_limit: u32::try_from(per_user_limit)
+            .map_err(|e| anyhow::anyhow!("stored per_user_limit {per_user_limit}: {e}"))?,
+        starts_at: row.try_get("starts_at")?,
+        ends_at: row.try_get("ends_at")?,
+    })
+}

@@ -1,0 +1,158 @@
+//! `flashsale demo`: a real flash sale on the local services, end to end, with a report.
+//!
+//! It starts the service in-process, creates a sale through the admin API, fires a burst of
+//! distinct buyers at it, waits until every accepted order is in Postgres, and prints what
+//! happened. It fails (non-zero exit) if anything was oversold or not persisted.
+use crate::configuration::Settings;
+use crate::db;
+use crate::loadgen::{self, LoadPlan, LoadReport};
+use crate::startup::Application;
+use anyhow::{Context, bail};
+use clap::Args;
+use serde_json::{Value, json};
+use sqlx::Row;
+use std::time::{Duration, Instant};
+
+/// How long the demo waits for the persister to drain the sale.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(120);
+
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// Units on sale.
+    #[arg(long, default_value_t = 1_000)]
+    pub stock: i64,
+    /// Distinct buyers, one attempt each.
+    #[arg(long, default_value_t = 20_000)]
+    pub buyers: u64,
+    /// Concurrent keep-alive connections.
+    #[arg(long, default_value_t = 256)]
+    pub concurrency: usize,
+    #[command(flatten)]
+    pub settings: Settings,
+}
+
+struct Outcome {
+    sale_id: String,
+    report: LoadReport,
+    stock_left: i64,
+    orders_in_postgres: i64,
+    quantity_in_postgres: i64,
+    drained_in: Duration,
+}
+
+pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
+    let mut settings = args.settings.clone();
+    settings.listen = "127.0.0.1:0".into();
+    settings.admin_token = Some(uuid::Uuid::new_v4().simple().to_string());
+    let db = settings.database_pool()?;
+    db::MIGRATOR.run(&db).await.context("migrating Postgres")?;
+
+    let application = Application::build(settings.clone()).await?;
+    let base = format!("http://127.0.0.1:{}", application.port());
+    let handle = application.handle();
+    let server = tokio::spawn(application.run_until_stopped());
+
+    let outcome = flash_sale(&args, &settings, &base, &db).await;
+    handle.stop(true).await;
+    server.await??;
+    let outcome = outcome?;
+    print_report(&args, &outcome);
+    let oversold = (outcome.quantity_in_postgres - args.stock).max(0);
+    if oversold > 0 || outcome.report.count("accepted") as i64 != outcome.orders_in_postgres {
+        bail!("the demo found oversold or missing orders");
+    }
+    Ok(())
+}
+
+async fn flash_sale(
+    args: &DemoArgs,
+    settings: &Settings,
+    base: &str,
+    db: &sqlx::PgPool,
+) -> anyhow::Result<Outcome> {
+    let http = reqwest::Client::new();
+    let token = settings.admin_token.clone().unwrap_or_default();
+    let sale_id = format!("demo-{}", uuid::Uuid::now_v7().simple());
+    let created = http
+        .post(format!("{base}/admin/sales"))
+        .bearer_auth(&token)
+        .json(&json!({ "id": sale_id, "name": "Demo flash sale", "stock": args.stock, "per_user_limit": 1 }))
+        .send()
+        .await?;
+    if !created.status().is_success() {
+        bail!("creating the sale failed: {}", created.text().await?);
+    }
+
+    let report = loadgen::run(LoadPlan {
+        url: format!("{base}/api/sales/{sale_id}/orders"),
+        requests: args.buyers,
+        concurrency: args.concurrency,
+        user_prefix: "buyer".into(),
+    })
+    .await?;
+
+    let drain_started = Instant::now();
+    let sale = loop {
+        let sale: Value = http
+            .get(format!("{base}/admin/sales/{sale_id}"))
+            .bearer_auth(&token)
+            .send()
+            .await?
+            .json()
+            .await?;
+        if sale["pending"] == 0 {
+            break sale;
+        }
+        if drain_started.elapsed() > DRAIN_TIMEOUT {
+            bail!("orders still pending after {DRAIN_TIMEOUT:?}: {sale}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let drained_in = drain_started.elapsed();
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS orders, COALESCE(SUM(quantity), 0)::int8 AS quantity
+         FROM orders WHERE sale_id = $1 AND status = 'confirmed'",
+    )
+    .bind(&sale_id)
+    .fetch_one(db)
+    .await?;
+    Ok(Outcome {
+        sale_id,
+        stock_left: sale["stock_left"].as_i64().unwrap_or(-1),
+        orders_in_postgres: row.try_get("orders")?,
+        quantity_in_postgres: row.try_get("quantity")?,
+        drained_in,
+        report,
+    })
+}
+
+fn print_report(args: &DemoArgs, outcome: &Outcome) {
+    let report = &outcome.report;
+    let accepted = report.count("accepted");
+    let sold_out = report.count("sold_out");
+    let other = report.requests - accepted - sold_out + report.transport_errors;
+    let oversold = (outcome.quantity_in_postgres - args.stock).max(0);
+    println!();
+    println!(
+        "Flash sale {}: stock {}, {} buyers, {} connections",
+        outcome.sale_id, args.stock, args.buyers, args.concurrency
+    );
+    println!();
+    println!("| measure | value |");
+    println!("|---|---|");
+    println!("| requests | {} |", report.requests);
+    println!("| accepted (202) | {accepted} |");
+    println!("| sold out (409) | {sold_out} |");
+    println!("| other errors | {other} |");
+    println!("| throughput | {:.0} requests/s |", report.throughput());
+    println!("| latency p50 | {:.2} ms |", report.latency_ms(0.50));
+    println!("| latency p99 | {:.2} ms |", report.latency_ms(0.99));
+    println!("| stock left in Redis | {} |", outcome.stock_left);
+    println!("| orders in Postgres | {} |", outcome.orders_in_postgres);
+    println!(
+        "| all persisted after the burst in | {:.2} s |",
+        outcome.drained_in.as_secs_f64()
+    );
+    println!("| oversold | {oversold} |");
+    println!();
+}

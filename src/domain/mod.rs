@@ -1,0 +1,23 @@
+//! Validated values. Each type parses raw input once, at the edge, and the rest of the code
+//! relies on its invariants instead of checking again ("parse, don't validate").
+mod idempotency_key;
+mod new_sale;
+mod order;
+mod quantity;
+mod sale;
+mod sale_id;
+mod user_id;
+
+pub use idempotency_key::IdempotencyKey;
+pub use new_sale::{NewSale, NewSaleRequest};
+pub use order::{Order, OrderId, OrderStatus};
+pub use quantity::{Quantity, StockAmount};
+pub use sale::{Sale, SaleDefinition, SaleState};
+pub use sale_id::SaleId;
+pub use user_id::UserId;
+
+/// Why a raw value was refused; the text is shown to the client, so it names the field and the
+/// rule and never echoes internal state.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ValidationError(pub String);

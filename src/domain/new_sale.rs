@@ -1,0 +1,112 @@
+//! `NewSale`: a validated request to create a sale.
+use super::{Quantity, SaleDefinition, SaleId, StockAmount, ValidationError};
+use chrono::{DateTime, SubsecRound, Utc};
+use serde::Deserialize;
+
+/// The body of `POST /admin/sales` as sent; unknown fields are ignored.
+#[derive(Debug, Deserialize)]
+pub struct NewSaleRequest {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub stock: i64,
+    pub per_user_limit: Option<i64>,
+    pub starts_at: Option<String>,
+    pub ends_at: Option<String>,
+}
+
+/// A sale definition that passed every rule of the contract.
+#[derive(Debug, Clone)]
+pub struct NewSale(pub SaleDefinition);
+
+impl NewSale {
+    pub fn parse(request: NewSaleRequest, now: DateTime<Utc>) -> Result<Self, ValidationError> {
+        let id = match request.id {
+            Some(raw) => SaleId::parse(&raw)?,
+            None => SaleId::generate(),
+        };
+        let name = request.name.unwrap_or_default();
+        if name.chars().count() > 200 {
+            return Err(ValidationError(
+                "name must be at most 200 characters".into(),
+            ));
+        }
+        let stock_total = StockAmount::parse(request.stock, "stock", 0)?;
+        let per_user_limit = match request.per_user_limit {
+            Some(raw) => Quantity::parse(raw, "per_user_limit")?.get(),
+            None => 1,
+        };
+        let starts_at = match request.starts_at {
+            Some(raw) => parse_timestamp(&raw, "starts_at")?,
+            None => now.trunc_subsecs(3),
+        };
+        let ends_at = request
+            .ends_at
+            .map(|raw| parse_timestamp(&raw, "ends_at"))
+            .transpose()?;
+        if ends_at.is_some_and(|end| end <= starts_at) {
+            return Err(ValidationError("ends_at must be after starts_at".into()));
+        }
+        Ok(Self(SaleDefinition {
+            id,
+            name,
+            stock_total,
+            per_user_limit,
+            starts_at,
+            ends_at,
+        }))
+    }
+}
+
+/// Timestamps keep millisecond precision: what Redis's clock and keys work in.
+fn parse_timestamp(raw: &str, field: &str) -> Result<DateTime<Utc>, ValidationError> {
+    DateTime::parse_from_rfc3339(raw)
+        .map(|t| t.with_timezone(&Utc).trunc_subsecs(3))
+        .map_err(|_| ValidationError(format!("{field} must be an RFC 3339 timestamp")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(stock: i64) -> NewSaleRequest {
+        NewSaleRequest {
+            id: None,
+            name: None,
+            stock,
+            per_user_limit: None,
+            starts_at: None,
+            ends_at: None,
+        }
+    }
+
+    #[test]
+    fn defaults_fill_what_is_absent() {
+        let now = Utc::now();
+        let NewSale(sale) = NewSale::parse(request(5), now).unwrap();
+        assert_eq!(sale.per_user_limit, 1);
+        assert_eq!(sale.starts_at, now.trunc_subsecs(3));
+        assert_eq!(sale.ends_at, None);
+        assert_eq!(sale.name, "");
+    }
+
+    #[test]
+    fn the_window_must_not_be_empty_or_inverted() {
+        let mut inverted = request(5);
+        inverted.starts_at = Some("2030-01-01T10:00:00Z".into());
+        inverted.ends_at = Some("2030-01-01T10:00:00+00:00".into());
+        assert!(NewSale::parse(inverted, Utc::now()).is_err());
+    }
+
+    #[test]
+    fn refuses_bad_timestamps_names_and_limits() {
+        let mut bad_time = request(5);
+        bad_time.starts_at = Some("tomorrow".into());
+        let mut long_name = request(5);
+        long_name.name = Some("n".repeat(201));
+        let mut zero_limit = request(5);
+        zero_limit.per_user_limit = Some(0);
+        for bad in [bad_time, long_name, zero_limit, request(-1)] {
+            assert!(NewSale::parse(bad, Utc::now()).is_err());
+        }
+    }
+}

@@ -1,0 +1,52 @@
+//! An order: one accepted reservation, first pending in Redis, then settled in Postgres.
+use super::SaleId;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::fmt;
+use uuid::Uuid;
+
+/// A UUIDv7: unique without coordination, and time-ordered so Postgres inserts stay local.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct OrderId(Uuid);
+
+impl OrderId {
+    pub fn generate() -> Self {
+        Self(Uuid::now_v7())
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Uuid::try_parse(raw).ok().map(Self)
+    }
+
+    pub fn as_uuid(&self) -> Uuid {
+        self.0
+    }
+}
+
+impl fmt::Display for OrderId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.hyphenated().fmt(f)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    /// Accepted by Redis, not yet written to Postgres.
+    Pending,
+    /// In Postgres and counted against the stock.
+    Confirmed,
+    /// In Postgres but refused by its stock guard: Redis accepted more than the sale holds.
+    Rejected,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Order {
+    pub order_id: OrderId,
+    pub sale_id: SaleId,
+    pub user_id: String,
+    pub quantity: u32,
+    pub status: OrderStatus,
+    pub created_at: DateTime<Utc>,
+}

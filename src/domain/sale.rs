@@ -1,0 +1,107 @@
+//! A sale: its definition (what the admin created) and its live state (what is left).
+use super::{SaleId, StockAmount};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// What a sale is, independent of how much of it has sold. Postgres holds the authoritative
+/// copy; Redis holds the serving copy that the reservation script reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SaleDefinition {
+    pub id: SaleId,
+    pub name: String,
+    pub stock_total: StockAmount,
+    pub per_user_limit: u32,
+    pub starts_at: DateTime<Utc>,
+    /// `None` means the sale runs until it sells out.
+    pub ends_at: Option<DateTime<Utc>>,
+}
+
+/// Where a sale stands at a given instant, as shown to buyers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SaleState {
+    Upcoming,
+    Active,
+    SoldOut,
+    Ended,
+}
+
+/// The public view of a sale: its definition plus the stock still sellable.
+#[derive(Debug, Clone, Serialize)]
+pub struct Sale {
+    pub id: SaleId,
+    pub name: String,
+    pub stock_total: i64,
+    pub stock_left: i64,
+    pub per_user_limit: u32,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: Option<DateTime<Utc>>,
+    pub state: SaleState,
+}
+
+impl Sale {
+    pub fn new(definition: SaleDefinition, stock_left: i64, now: DateTime<Utc>) -> Self {
+        let state = if definition.ends_at.is_some_and(|end| now >= end) {
+            SaleState::Ended
+        } else if now < definition.starts_at {
+            SaleState::Upcoming
+        } else if stock_left <= 0 {
+            SaleState::SoldOut
+        } else {
+            SaleState::Active
+        };
+        Self {
+            id: definition.id,
+            name: definition.name,
+            stock_total: definition.stock_total.get(),
+            stock_left,
+            per_user_limit: definition.per_user_limit,
+            starts_at: definition.starts_at,
+            ends_at: definition.ends_at,
+            state,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeDelta;
+
+    fn definition(starts_in: i64, ends_in: Option<i64>) -> SaleDefinition {
+        let now = Utc::now();
+        SaleDefinition {
+            id: SaleId::parse("s").unwrap(),
+            name: String::new(),
+            stock_total: StockAmount::parse(10, "stock", 0).unwrap(),
+            per_user_limit: 1,
+            starts_at: now + TimeDelta::seconds(starts_in),
+            ends_at: ends_in.map(|s| now + TimeDelta::seconds(s)),
+        }
+    }
+
+    #[test]
+    fn state_follows_the_window_then_the_stock() {
+        let now = Utc::now();
+        assert_eq!(
+            Sale::new(definition(60, None), 5, now).state,
+            SaleState::Upcoming
+        );
+        assert_eq!(
+            Sale::new(definition(-60, None), 5, now).state,
+            SaleState::Active
+        );
+        assert_eq!(
+            Sale::new(definition(-60, None), 0, now).state,
+            SaleState::SoldOut
+        );
+        assert_eq!(
+            Sale::new(definition(-60, Some(-1)), 5, now).state,
+            SaleState::Ended
+        );
+        assert_eq!(
+            Sale::new(definition(-60, Some(-1)), 0, now).state,
+            SaleState::Ended
+        );
+    }
+}

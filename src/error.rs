@@ -1,0 +1,213 @@
+//! `ApiError`: every way a request can fail, and how each is shown to the client.
+//!
+//! Responses are `application/problem+json` (RFC 9457) with a machine-readable `code`. Only
+//! the variants' fixed texts and validation messages reach the client; the causes inside
+//! `Unavailable` and `Unexpected` are logged (their `Debug` prints the whole chain) and never sent.
+use crate::domain::ValidationError;
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use std::fmt;
+
+/// How long a client should wait before retrying after a 503.
+const RETRY_AFTER_SECONDS: &str = "1";
+
+#[derive(thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    Validation(String),
+    #[error("The request body is larger than the 16 KiB limit.")]
+    PayloadTooLarge,
+    #[error("A valid admin bearer token is required.")]
+    Unauthorized,
+    #[error("No sale has this id.")]
+    SaleNotFound,
+    #[error("This sale has no order with this id.")]
+    OrderNotFound,
+    #[error("No resource at this path.")]
+    RouteNotFound,
+    #[error("This method is not allowed on this path.")]
+    MethodNotAllowed,
+    #[error("A sale with this id already exists.")]
+    SaleExists,
+    #[error("The sale is sold out.")]
+    SoldOut,
+    #[error("Less stock is left than the quantity asked for.")]
+    InsufficientStock,
+    #[error("This order would take the buyer past the sale's per-user limit.")]
+    PurchaseLimitExceeded,
+    #[error("The sale has not started yet.")]
+    SaleNotStarted,
+    #[error("The sale has ended.")]
+    SaleEnded,
+    #[error("This Idempotency-Key was already used with a different user or quantity.")]
+    IdempotencyKeyReused,
+    #[error("The service is temporarily unavailable; retry shortly.")]
+    Unavailable(#[source] anyhow::Error),
+    #[error("An unexpected error occurred.")]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Validation(_) => "invalid_request",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::Unauthorized => "unauthorized",
+            Self::SaleNotFound => "sale_not_found",
+            Self::OrderNotFound => "order_not_found",
+            Self::RouteNotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::SaleExists => "sale_exists",
+            Self::SoldOut => "sold_out",
+            Self::InsufficientStock => "insufficient_stock",
+            Self::PurchaseLimitExceeded => "purchase_limit_exceeded",
+            Self::SaleNotStarted => "sale_not_started",
+            Self::SaleEnded => "sale_ended",
+            Self::IdempotencyKeyReused => "idempotency_key_reused",
+            Self::Unavailable(_) => "unavailable",
+            Self::Unexpected(_) => "internal",
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self {
+            Self::Validation(_) => "Invalid request",
+            Self::Unavailable(_) => "Service unavailable",
+            Self::Unexpected(_) => "Internal server error",
+            _ => self.status_code().canonical_reason().unwrap_or("Error"),
+        }
+    }
+
+    /// A Redis failure is an outage (503, retry) when the server could not be reached or
+    /// answered that it cannot serve right now; anything else is a bug (500).
+    pub fn from_redis(error: redis::RedisError) -> Self {
+        use redis::{ErrorKind, ServerErrorKind as Server};
+        let outage = error.is_io_error()
+            || error.is_timeout()
+            || error.is_connection_dropped()
+            || error.is_connection_refusal()
+            || matches!(
+                error.kind(),
+                ErrorKind::Server(
+                    Server::BusyLoading
+                        | Server::TryAgain
+                        | Server::ClusterDown
+                        | Server::MasterDown
+                        | Server::ReadOnly
+                )
+            );
+        let error = anyhow::Error::new(error).context("redis call failed");
+        if outage {
+            Self::Unavailable(error)
+        } else {
+            Self::Unexpected(error)
+        }
+    }
+
+    /// Postgres unreachable or out of connections is an outage; anything else is a bug.
+    pub fn from_database(error: sqlx::Error) -> Self {
+        let outage = matches!(
+            error,
+            sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed
+        );
+        let error = anyhow::Error::new(error).context("postgres call failed");
+        if outage {
+            Self::Unavailable(error)
+        } else {
+            Self::Unexpected(error)
+        }
+    }
+}
+
+impl From<ValidationError> for ApiError {
+    fn from(error: ValidationError) -> Self {
+        Self::Validation(error.0)
+    }
+}
+
+impl From<redis::RedisError> for ApiError {
+    fn from(error: redis::RedisError) -> Self {
+        Self::from_redis(error)
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::from_database(error)
+    }
+}
+
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{self}")?;
+        let mut cause = std::error::Error::source(self);
+        while let Some(error) = cause {
+            writeln!(f, "Caused by:\n\t{error}")?;
+            cause = error.source();
+        }
+        Ok(())
+    }
+}
+
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    title: &'a str,
+    status: u16,
+    detail: String,
+    code: &'a str,
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Validation(_) => StatusCode::BAD_REQUEST,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::SaleNotFound | Self::OrderNotFound | Self::RouteNotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::SaleExists
+            | Self::SoldOut
+            | Self::InsufficientStock
+            | Self::PurchaseLimitExceeded
+            | Self::SaleNotStarted
+            | Self::SaleEnded => StatusCode::CONFLICT,
+            Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        // Refusals are the normal business of a flash sale (millions of `sold_out`): only
+        // failures of the service itself are logged, with their whole cause chain.
+        if status.is_server_error() {
+            tracing::error!(error = ?self, code = self.code(), "request failed");
+        }
+        let problem = Problem {
+            kind: format!("urn:flashsale:problem:{}", self.code()),
+            title: self.title(),
+            status: status.as_u16(),
+            detail: self.to_string(),
+            code: self.code(),
+        };
+        let mut response = HttpResponse::build(status);
+        response.content_type("application/problem+json");
+        match self {
+            Self::Unavailable(_) => {
+                response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS));
+            }
+            Self::Unauthorized => {
+                response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            _ => {}
+        }
+        response.json(problem)
+    }
+}
+
+/// `Result` with `ApiError` as the default error, for handlers and the code they call.
+pub type Result<T, E = ApiError> = std::result::Result<T, E>;

@@ -1,0 +1,35 @@
+//! flashsale: a flash-sale service that never oversells and never loses an accepted order.
+//!
+//! An order attempt is one atomic Lua script in Redis (check the sale, the buyer's limit and the
+//! stock, take the stock, append the order to the sale's stream); a background persister moves
+//! the stream into Postgres in idempotent batches and acknowledges only after commit.
+//!
+//! # Layout
+//! - [`cli`]: the `flashsale` command (`serve`, `migrate`, `demo`).
+//! - [`configuration`]: settings from flags and environment.
+//! - [`startup`]: `Application`, the HTTP server with the persister beside it.
+//! - [`telemetry`]: logging setup.
+//! - [`routes`]: one module per HTTP endpoint.
+//! - [`domain`]: validated values (`SaleId`, `UserId`, `Quantity`, ...).
+//! - [`error`]: `ApiError`, every failure and its `application/problem+json` form.
+//! - [`store`]: Redis: key layout, the reservation script, sale loading.
+//! - [`db`]: Postgres: sales, orders, migrations.
+//! - [`persister`]: streams to Postgres.
+//! - [`sold_out`]: the in-memory sold-out fast path.
+//! - [`metrics`]: Prometheus metrics.
+//! - [`loadgen`]: the HTTP load generator behind `demo`.
+//! - [`demo`]: a whole flash sale, end to end, with a printed report.
+pub mod cli;
+pub mod configuration;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod loadgen;
+pub mod metrics;
+pub mod persister;
+pub mod routes;
+pub mod sold_out;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,122 @@
+//! Prometheus metrics, served as text at `GET /metrics`.
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+use std::sync::atomic::AtomicU64;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Outcome {
+    outcome: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Status {
+    status: &'static str,
+}
+
+/// Every metric of one server instance. Each `Application` has its own registry, so tests
+/// running several apps in one process do not mix their figures.
+pub struct Metrics {
+    registry: Registry,
+    order_attempts: Family<Outcome, Counter>,
+    order_duration: Histogram,
+    orders_pending: Gauge,
+    persister_batches: Family<Outcome, Counter>,
+    persister_orders: Family<Status, Counter>,
+    persister_lag: Gauge<f64, AtomicU64>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let order_attempts = Family::<Outcome, Counter>::default();
+        // 100 µs to about 3.3 s.
+        let order_duration = Histogram::new(exponential_buckets(0.0001, 2.0, 16));
+        let orders_pending = Gauge::default();
+        let persister_batches = Family::<Outcome, Counter>::default();
+        let persister_orders = Family::<Status, Counter>::default();
+        let persister_lag = Gauge::<f64, AtomicU64>::default();
+
+        let mut registry = Registry::with_prefix("flashsale");
+        registry.register(
+            "order_attempts",
+            "Order attempts by outcome (accepted, replayed, or the error code)",
+            order_attempts.clone(),
+        );
+        registry.register(
+            "order_duration_seconds",
+            "Time to answer an order attempt",
+            order_duration.clone(),
+        );
+        registry.register(
+            "orders_pending",
+            "Accepted orders not yet in Postgres, over all sales' streams",
+            orders_pending.clone(),
+        );
+        registry.register(
+            "persister_batches",
+            "Batches the persister tried to write, by outcome (ok, error)",
+            persister_batches.clone(),
+        );
+        registry.register(
+            "persister_orders",
+            "Orders the persister wrote, by status (confirmed, rejected, duplicate)",
+            persister_orders.clone(),
+        );
+        registry.register(
+            "persister_lag_seconds",
+            "Age of the oldest order in the last batch written",
+            persister_lag.clone(),
+        );
+        Self {
+            registry,
+            order_attempts,
+            order_duration,
+            orders_pending,
+            persister_batches,
+            persister_orders,
+            persister_lag,
+        }
+    }
+}
+
+impl Metrics {
+    pub fn order_attempt(&self, outcome: &'static str, took: Duration) {
+        self.order_attempts
+            .get_or_create(&Outcome { outcome })
+            .inc();
+        self.order_duration.observe(took.as_secs_f64());
+    }
+
+    pub fn persister_batch(&self, ok: bool) {
+        let outcome = if ok { "ok" } else { "error" };
+        self.persister_batches
+            .get_or_create(&Outcome { outcome })
+            .inc();
+    }
+
+    pub fn persisted(&self, status: &'static str, count: usize) {
+        self.persister_orders
+            .get_or_create(&Status { status })
+            .inc_by(count as u64);
+    }
+
+    pub fn set_persister_lag(&self, lag: Duration) {
+        self.persister_lag.set(lag.as_secs_f64());
+    }
+
+    pub fn set_orders_pending(&self, pending: usize) {
+        self.orders_pending
+            .set(i64::try_from(pending).unwrap_or(i64::MAX));
+    }
+
+    pub fn render(&self) -> String {
+        let mut text = String::new();
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut text, &self.registry);
+        text
+    }
+}

@@ -1,0 +1,154 @@
+//! The persister: moves accepted orders from the sales' Redis streams into Postgres.
+//!
+//! It reads with a consumer group, writes each batch in one transaction (idempotent, behind the
+//! stock guard), and acknowledges entries only after the commit, so a crash at any point leaves
+//! them pending for another consumer to claim. While Postgres is down it keeps the batch and
+//! retries with backoff; on shutdown it finishes the batch in hand first.
+mod postgres;
+mod stream;
+
+pub use postgres::Tally;
+pub use stream::{SaleBatch, StreamOrder};
+
+use crate::configuration::PersisterSettings;
+use crate::metrics::Metrics;
+use crate::store::RedisStore;
+use anyhow::Context;
+use sqlx::PgPool;
+use std::sync::Arc;
+use std::time::Duration;
+use stream::{ReaderSettings, StreamReader};
+use tokio_util::sync::CancellationToken;
+
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExecutionOutcome {
+    Persisted(Tally),
+    /// Nothing was waiting.
+    Idle,
+}
+
+pub struct Persister {
+    reader: StreamReader,
+    db: PgPool,
+    metrics: Arc<Metrics>,
+    /// A batch read but not yet committed (Postgres failed): retried before reading more.
+    unsettled: Option<Vec<SaleBatch>>,
+}
+
+impl Persister {
+    pub fn new(
+        redis_url: &str,
+        store: &RedisStore,
+        db: PgPool,
+        settings: &PersisterSettings,
+        metrics: Arc<Metrics>,
+    ) -> anyhow::Result<Self> {
+        let consumer = settings
+            .consumer
+            .clone()
+            .unwrap_or_else(|| format!("persister-{}", uuid::Uuid::now_v7().simple()));
+        let reader = StreamReader::new(
+            redis::Client::open(redis_url)?,
+            store.pool().clone(),
+            store.keys().clone(),
+            ReaderSettings {
+                consumer,
+                batch_size: settings.batch_size.max(1),
+                block: Duration::from_millis(settings.block_ms),
+                claim_idle: Duration::from_millis(settings.claim_idle_ms),
+            },
+            metrics.clone(),
+        );
+        Ok(Self {
+            reader,
+            db,
+            metrics,
+            unsettled: None,
+        })
+    }
+
+    /// One step: read a batch (or retry the unsettled one), commit it, acknowledge it.
+    pub async fn try_execute_task(&mut self) -> anyhow::Result<ExecutionOutcome> {
+        let mut batch = match self.unsettled.take() {
+            Some(batch) => batch,
+            None => self
+                .reader
+                .next_batch()
+                .await
+                .context("reading order streams")?,
+        };
+        if batch.iter().all(|sale| sale.orders.is_empty()) {
+            self.metrics.set_persister_lag(Duration::ZERO);
+            return Ok(ExecutionOutcome::Idle);
+        }
+        let tally = match postgres::persist(&self.db, &mut batch).await {
+            Ok(tally) => tally,
+            Err(e) => {
+                self.metrics.persister_batch(false);
+                self.unsettled = Some(batch);
+                return Err(e).context("writing orders to postgres");
+            }
+        };
+        self.metrics.persister_batch(true);
+        self.metrics.persisted("confirmed", tally.confirmed);
+        self.metrics.persisted("rejected", tally.rejected);
+        self.metrics.persisted("duplicate", tally.duplicates);
+        self.record_lag(&batch);
+        for sale in &batch {
+            // A lost acknowledgement only means a redelivery, which the insert ignores.
+            if let Err(e) = self.reader.acknowledge(sale).await {
+                tracing::warn!(sale_id = %sale.sale, error = %e, "acknowledging persisted orders failed; they will be redelivered");
+            }
+        }
+        Ok(ExecutionOutcome::Persisted(tally))
+    }
+
+    /// Runs until `shutdown` is cancelled, then returns once the batch in hand is settled.
+    pub async fn run(mut self, shutdown: CancellationToken) {
+        tracing::info!("persister started");
+        let mut failures = 0;
+        while !shutdown.is_cancelled() {
+            match self.try_execute_task().await {
+                Ok(_) => failures = 0,
+                Err(e) => {
+                    failures += 1;
+                    let delay = backoff(failures);
+                    tracing::warn!(error = ?e, retry_in_ms = delay.as_millis() as u64, "persister step failed");
+                    tokio::select! {
+                        () = tokio::time::sleep(delay) => {}
+                        () = shutdown.cancelled() => {}
+                    }
+                }
+            }
+        }
+        if let Some(batch) = &self.unsettled {
+            let orders: usize = batch.iter().map(|sale| sale.orders.len()).sum();
+            tracing::warn!(
+                orders,
+                "stopping with an unsettled batch: it stays pending in Redis for the next persister"
+            );
+        }
+        tracing::info!("persister stopped");
+    }
+
+    fn record_lag(&self, batch: &[SaleBatch]) {
+        let oldest = batch
+            .iter()
+            .flat_map(|sale| &sale.orders)
+            .filter_map(|order| stream::entry_time(&order.entry_id))
+            .min();
+        if let Some(oldest) = oldest {
+            let lag = (chrono::Utc::now() - oldest).to_std().unwrap_or_default();
+            self.metrics.set_persister_lag(lag);
+        }
+    }
+}
+
+/// 100 ms, doubling per consecutive failure, at most `MAX_BACKOFF`.
+fn backoff(failures: u32) -> Duration {
+    Duration::from_millis(100)
+        .saturating_mul(1 << failures.min(10))
+        .min(MAX_BACKOFF)
+}

@@ -1,0 +1,81 @@
+//! The admin API under `/admin`: every route behind the bearer token.
+mod auth;
+mod create_sale;
+mod get_sale;
+mod preload;
+mod restock;
+
+use super::method_not_allowed;
+use crate::db;
+use crate::domain::{Sale, SaleDefinition};
+use crate::error::Result;
+use crate::startup::AppState;
+use actix_web::middleware::from_fn;
+use actix_web::web;
+use serde::Serialize;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/admin")
+            .wrap(from_fn(auth::require_admin_token))
+            .service(
+                web::resource("/sales")
+                    .route(web::post().to(create_sale::create_sale))
+                    .default_service(method_not_allowed()),
+            )
+            .service(
+                web::resource("/sales/{sale_id}")
+                    .route(web::get().to(get_sale::get_sale))
+                    .default_service(method_not_allowed()),
+            )
+            .service(
+                web::resource("/sales/{sale_id}/preload")
+                    .route(web::post().to(preload::preload))
+                    .default_service(method_not_allowed()),
+            )
+            .service(
+                web::resource("/sales/{sale_id}/restock")
+                    .route(web::post().to(restock::restock))
+                    .default_service(method_not_allowed()),
+            ),
+    );
+}
+
+/// A sale as operators see it: the public view plus where its accepted quantity stands.
+#[derive(Debug, Serialize)]
+pub struct AdminSale {
+    #[serde(flatten)]
+    pub sale: Sale,
+    /// Quantity accepted by Redis so far.
+    pub reserved: i64,
+    /// Quantity persisted as confirmed orders.
+    pub confirmed: i64,
+    /// Quantity accepted but not yet in Postgres.
+    pub pending: i64,
+    /// Quantity persisted but refused by Postgres's stock guard.
+    pub rejected: i64,
+    /// Whether Redis holds the sale; `false` after Redis lost it and before a preload.
+    pub loaded: bool,
+}
+
+impl AdminSale {
+    /// Reads Postgres before Redis: orders only ever move from Redis to Postgres, so this order
+    /// of reads can only under-count `pending`, never make it negative.
+    pub async fn load(state: &AppState, definition: SaleDefinition) -> Result<Self> {
+        let settled = db::orders::settled(&state.db, &definition.id).await?;
+        let live = state.redis.live_sale(&definition.id).await?;
+        let persisted = settled.confirmed + settled.rejected;
+        let (stock_left, reserved, loaded) = match live {
+            Some(live) => (live.stock_left, live.reserved, true),
+            None => (0, persisted, false),
+        };
+        Ok(Self {
+            sale: Sale::new(definition, stock_left, chrono::Utc::now()),
+            reserved,
+            confirmed: settled.confirmed,
+            pending: (reserved - persisted).max(0),
+            rejected: settled.rejected,
+            loaded,
+        })
+    }
+}

@@ -1,0 +1,40 @@
+//! `GET /api/sales/{id}/orders/{order_id}`: where an order stands.
+use crate::db;
+use crate::domain::{Order, OrderId, OrderStatus, SaleId};
+use crate::error::{ApiError, Result};
+use crate::startup::AppState;
+use actix_web::{HttpResponse, web};
+
+#[tracing::instrument(name = "get order", skip_all, fields(sale_id = %path.0, order_id = %path.1))]
+pub async fn get_order(
+    path: web::Path<(String, String)>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse> {
+    let (sale_id, order_id) = path.into_inner();
+    let sale_id = SaleId::parse(&sale_id)?;
+    let order_id = OrderId::parse(&order_id).ok_or(ApiError::OrderNotFound)?;
+    let order = find(&state, &sale_id, order_id)
+        .await?
+        .ok_or(ApiError::OrderNotFound)?;
+    Ok(HttpResponse::Ok().json(order))
+}
+
+/// Postgres, then Redis's pending orders, then Postgres again: the persister commits before it
+/// forgets the pending record, so an order moving between the two during this lookup is
+/// found by the second Postgres read instead of being reported missing.
+async fn find(state: &AppState, sale_id: &SaleId, order_id: OrderId) -> Result<Option<Order>> {
+    if let Some(order) = db::orders::find(&state.db, sale_id, order_id).await? {
+        return Ok(Some(order));
+    }
+    if let Some(pending) = state.redis.pending_order(sale_id, order_id).await? {
+        return Ok(Some(Order {
+            order_id,
+            sale_id: sale_id.clone(),
+            user_id: pending.user_id,
+            quantity: pending.quantity,
+            status: OrderStatus::Pending,
+            created_at: pending.created_at,
+        }));
+    }
+    db::orders::find(&state.db, sale_id, order_id).await
+}

@@ -1,0 +1,25 @@
+//! The public API under `/api`, used by buyers.
+mod get_order;
+mod get_sale;
+mod place_order;
+
+use super::method_not_allowed;
+use actix_web::web;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/api/sales/{sale_id}")
+            .route(web::get().to(get_sale::get_sale))
+            .default_service(method_not_allowed()),
+    )
+    .service(
+        web::resource("/api/sales/{sale_id}/orders")
+            .route(web::post().to(place_order::place_order))
+            .default_service(method_not_allowed()),
+    )
+    .service(
+        web::resource("/api/sales/{sale_id}/orders/{order_id}")
+            .route(web::get().to(get_order::get_order))
+            .default_service(method_not_allowed()),
+    );
+}

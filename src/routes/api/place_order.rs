@@ -1,0 +1,112 @@
+//! `POST /api/sales/{id}/orders`: the hot path. One Redis script call decides the order.
+use crate::domain::{IdempotencyKey, OrderId, OrderStatus, Quantity, SaleId, UserId};
+use crate::error::{ApiError, Result};
+use crate::startup::AppState;
+use crate::store::{Refusal, Reservation};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::time::Instant;
+
+#[derive(Debug, Deserialize)]
+pub struct OrderRequest {
+    user_id: String,
+    quantity: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct Accepted<'a> {
+    order_id: OrderId,
+    sale_id: &'a SaleId,
+    user_id: &'a UserId,
+    quantity: Quantity,
+    status: OrderStatus,
+    created_at: DateTime<Utc>,
+}
+
+#[tracing::instrument(
+    name = "place order",
+    skip_all,
+    fields(sale_id = %path, user_id = %body.user_id, order_id = tracing::field::Empty)
+)]
+pub async fn place_order(
+    path: web::Path<String>,
+    body: web::Json<OrderRequest>,
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse> {
+    let started = Instant::now();
+    let result = attempt(&path, body.into_inner(), &request, &state).await;
+    let outcome = match &result {
+        Ok((_, false)) => "accepted",
+        Ok((_, true)) => "replayed",
+        Err(e) => e.code(),
+    };
+    state.metrics.order_attempt(outcome, started.elapsed());
+    result.map(|(response, _)| response)
+}
+
+/// The response, and whether it replays an earlier order.
+async fn attempt(
+    sale_id: &str,
+    body: OrderRequest,
+    request: &HttpRequest,
+    state: &AppState,
+) -> Result<(HttpResponse, bool)> {
+    let sale_id = SaleId::parse(sale_id)?;
+    let user_id = UserId::parse(body.user_id)?;
+    let quantity = body
+        .quantity
+        .map_or(Ok(Quantity::ONE), |q| Quantity::parse(q, "quantity"))?;
+    let idempotency_key = request
+        .headers()
+        .get("Idempotency-Key")
+        .map(|value| IdempotencyKey::parse(value.as_bytes()))
+        .transpose()?;
+
+    // A retry with a key must reach Redis to get its original answer back.
+    if idempotency_key.is_none() && state.sold_out.is_sold_out(&sale_id) {
+        return Err(ApiError::SoldOut);
+    }
+    let reservation = state
+        .redis
+        .reserve(
+            &sale_id,
+            &user_id,
+            quantity,
+            OrderId::generate(),
+            idempotency_key.as_ref(),
+        )
+        .await?;
+    let (order_id, created_at, replayed) = match reservation {
+        Reservation::Accepted {
+            order_id,
+            created_at,
+        } => (order_id, created_at, false),
+        Reservation::Replayed {
+            order_id,
+            created_at,
+        } => (order_id, created_at, true),
+        Reservation::Refused(refusal) => {
+            if refusal == Refusal::SoldOut {
+                state.sold_out.mark_sold_out(&sale_id);
+            }
+            return Err(refusal.into());
+        }
+    };
+    tracing::Span::current().record("order_id", tracing::field::display(order_id));
+    let location = format!("/api/sales/{sale_id}/orders/{order_id}");
+    let body = Accepted {
+        order_id,
+        sale_id: &sale_id,
+        user_id: &user_id,
+        quantity,
+        status: OrderStatus::Pending,
+        created_at,
+    };
+    let response = HttpResponse::Accepted()
+        .insert_header((header::LOCATION, location))
+        .json(body);
+    Ok((response, replayed))
+}

@@ -1,0 +1,31 @@
+//! `GET /healthz` (the process answers) and `GET /readyz` (its dependencies answer too).
+use crate::startup::AppState;
+use actix_web::{HttpResponse, get, web};
+use serde_json::json;
+use std::time::Duration;
+
+const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
+
+#[get("/healthz")]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "status": "ok" }))
+}
+
+/// 200 when Redis and Postgres both answer within a second, else 503 naming which is down.
+#[get("/readyz")]
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let redis = tokio::time::timeout(PROBE_TIMEOUT, state.redis.ping());
+    let postgres = tokio::time::timeout(PROBE_TIMEOUT, sqlx::query("SELECT 1").execute(&state.db));
+    let (redis, postgres) = tokio::join!(redis, postgres);
+    let redis_up = matches!(redis, Ok(Ok(())));
+    let postgres_up = matches!(postgres, Ok(Ok(_)));
+    let word = |up: bool| if up { "up" } else { "down" };
+    let body = json!({ "redis": word(redis_up), "postgres": word(postgres_up) });
+    if redis_up && postgres_up {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable()
+            .insert_header(("Retry-After", "1"))
+            .json(body)
+    }
+}

@@ -1,0 +1,10 @@
+//! `GET /metrics`: Prometheus text exposition.
+use crate::startup::AppState;
+use actix_web::{HttpResponse, get, web};
+
+#[get("/metrics")]
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
+        .body(state.metrics.render())
+}

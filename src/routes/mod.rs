@@ -1,0 +1,52 @@
+//! HTTP routes, one file per endpoint, and the request-parsing rules they share.
+mod admin;
+mod api;
+mod health;
+mod metrics;
+
+use crate::error::ApiError;
+use actix_web::error::JsonPayloadError;
+use actix_web::{HttpRequest, web};
+
+/// Largest request body accepted, JSON or not.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(MAX_BODY_BYTES)
+            .error_handler(json_error),
+    )
+    .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+    .app_data(
+        web::PathConfig::default()
+            .error_handler(|_, _| ApiError::Validation("the path is malformed".into()).into()),
+    )
+    .service(health::healthz)
+    .service(health::readyz)
+    .service(metrics::metrics)
+    .configure(api::configure)
+    .configure(admin::configure)
+    .default_service(web::to(|| async { Err::<(), _>(ApiError::RouteNotFound) }));
+}
+
+/// A known path with an unsupported method gets a problem document, like every other error.
+pub fn method_not_allowed() -> actix_web::Route {
+    web::route().to(|| async { Err::<(), _>(ApiError::MethodNotAllowed) })
+}
+
+fn json_error(error: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
+    let api_error = match error {
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            ApiError::PayloadTooLarge
+        }
+        JsonPayloadError::ContentType => {
+            ApiError::Validation("Content-Type must be application/json".into())
+        }
+        JsonPayloadError::Deserialize(e) => {
+            ApiError::Validation(format!("the JSON body is invalid: {e}"))
+        }
+        _ => ApiError::Validation("the request body could not be read".into()),
+    };
+    api_error.into()
+}

@@ -1,0 +1,114 @@
+//! Building and running the application: the HTTP server and the persister beside it.
+use crate::configuration::Settings;
+use crate::metrics::Metrics;
+use crate::persister::Persister;
+use crate::routes;
+use crate::sold_out::SoldOutCache;
+use crate::store::RedisStore;
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use sqlx::PgPool;
+use std::net::TcpListener;
+use std::sync::Arc;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tracing_actix_web::TracingLogger;
+
+/// Shortest admin token accepted: anything shorter is guessable.
+const MIN_ADMIN_TOKEN_LENGTH: usize = 16;
+
+/// Everything a handler may need, shared by all workers.
+pub struct AppState {
+    pub redis: RedisStore,
+    pub db: PgPool,
+    pub admin_token: String,
+    pub sold_out: SoldOutCache,
+    pub metrics: Arc<Metrics>,
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    persister: Option<JoinHandle<()>>,
+    shutdown: CancellationToken,
+}
+
+impl Application {
+    /// Connects to Redis, prepares Postgres (lazily), binds the listener and starts the
+    /// persister. Listening on port 0 picks a free port; `port()` tells which.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let admin_token = settings
+            .admin_token
+            .clone()
+            .filter(|token| token.len() >= MIN_ADMIN_TOKEN_LENGTH)
+            .with_context(|| {
+                format!("FLASHSALE_ADMIN_TOKEN must be set, at least {MIN_ADMIN_TOKEN_LENGTH} characters")
+            })?;
+        let db = settings.database_pool()?;
+        let redis = RedisStore::connect(&settings.redis_url, &settings.redis_prefix)
+            .await
+            .context("connecting to Redis")?;
+        let metrics = Arc::new(Metrics::default());
+        let listener = TcpListener::bind(&settings.listen)
+            .with_context(|| format!("binding {}", settings.listen))?;
+        let port = listener.local_addr()?.port();
+
+        let shutdown = CancellationToken::new();
+        let persister = if settings.persister.enabled {
+            let persister = Persister::new(
+                &settings.redis_url,
+                &redis,
+                db.clone(),
+                &settings.persister,
+                metrics.clone(),
+            )?;
+            Some(tokio::spawn(persister.run(shutdown.clone())))
+        } else {
+            None
+        };
+
+        let state = web::Data::new(AppState {
+            redis,
+            db,
+            admin_token,
+            sold_out: SoldOutCache::new(settings.sold_out_recheck()),
+            metrics,
+        });
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(TracingLogger::default())
+                .app_data(state.clone())
+                .configure(routes::configure)
+        })
+        .workers(settings.workers())
+        .listen(listener)?
+        .run();
+        Ok(Self {
+            port,
+            server,
+            persister,
+            shutdown,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Stops the server gracefully from elsewhere (SIGTERM and Ctrl-C do the same).
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until the server is stopped, then stops the persister and waits for it to
+    /// settle the batch it holds.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let served = self.server.await;
+        self.shutdown.cancel();
+        if let Some(persister) = self.persister {
+            persister.await.context("the persister task panicked")?;
+        }
+        served.context("HTTP server failed")
+    }
+}

@@ -1,0 +1,87 @@
+//! The Redis key layout, in one place.
+use crate::domain::SaleId;
+
+/// All keys of one deployment start with its prefix, so deployments and tests can share a
+/// Redis without seeing each other.
+#[derive(Debug, Clone)]
+pub struct KeySpace {
+    prefix: String,
+}
+
+/// The keys of one sale. They share the `{sale id}` hash tag, so scripts touching them all run
+/// on a single Redis Cluster slot.
+#[derive(Debug, Clone)]
+pub struct SaleKeys {
+    /// Hash: definition (name, stock_total, per_user_limit, starts_at, ends_at) and live
+    /// counters (stock_left, reserved).
+    pub sale: String,
+    /// Hash: user id -> quantity accepted so far.
+    pub buyers: String,
+    /// Hash: idempotency key -> the original answer.
+    pub idempotency: String,
+    /// Hash: order id -> order, from acceptance until the persister has it in Postgres.
+    pub pending: String,
+    /// Stream of accepted orders, read by the persisters' consumer group.
+    pub orders: String,
+}
+
+impl KeySpace {
+    pub fn new(prefix: &str) -> anyhow::Result<Self> {
+        if prefix.is_empty() || prefix.contains(['{', '}']) {
+            anyhow::bail!("the Redis key prefix must be non-empty and free of braces");
+        }
+        Ok(Self {
+            prefix: prefix.to_owned(),
+        })
+    }
+
+    pub fn sale(&self, id: &SaleId) -> SaleKeys {
+        let base = format!("{}:{{{}}}", self.prefix, id);
+        SaleKeys {
+            sale: format!("{base}:sale"),
+            buyers: format!("{base}:buyers"),
+            idempotency: format!("{base}:idempotency"),
+            pending: format!("{base}:pending"),
+            orders: format!("{base}:orders"),
+        }
+    }
+
+    /// Set of the ids of every sale loaded into Redis, so the persister knows which streams to
+    /// read. It lives outside the sales' hash tags and is never touched by a script.
+    pub fn sales_index(&self) -> String {
+        format!("{}:sales", self.prefix)
+    }
+}
+
+impl SaleKeys {
+    pub fn all(&self) -> [&str; 5] {
+        [
+            &self.sale,
+            &self.buyers,
+            &self.idempotency,
+            &self.pending,
+            &self.orders,
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_of_a_sale_shares_its_hash_tag() {
+        let keys = KeySpace::new("fs")
+            .unwrap()
+            .sale(&SaleId::parse("s-1").unwrap());
+        for key in keys.all() {
+            assert!(key.starts_with("fs:{s-1}:"), "{key}");
+        }
+    }
+
+    #[test]
+    fn prefixes_with_braces_are_refused() {
+        assert!(KeySpace::new("a{b").is_err());
+        assert!(KeySpace::new("").is_err());
+    }
+}

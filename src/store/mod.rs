@@ -1,0 +1,56 @@
+//! Redis: the serving copy of every sale, the atomic reservation, and the orders stream.
+//!
+//! Every key of a sale carries the sale id as its hash tag (`fs:{<sale>}:sale`), so one script
+//! call touches one Redis Cluster slot. Scripts live in `lua/` and are compiled in.
+mod keys;
+mod reservation;
+mod sales;
+
+pub use keys::{KeySpace, SaleKeys};
+pub use reservation::{Refusal, Reservation};
+pub use sales::{LiveSale, LoadMode, PendingEntry};
+
+use redis::aio::ConnectionManager;
+
+/// Name of the consumer group the persisters read every orders stream with.
+pub const CONSUMER_GROUP: &str = "persisters";
+
+/// Connections to Redis and the key layout.
+#[derive(Clone)]
+pub struct RedisStore {
+    /// Multiplexed and auto-reconnecting: clones share one socket and pipeline their commands,
+    /// which is cheaper on the order path than a pool checkout (deadpool pings on every one).
+    hot: ConnectionManager,
+    /// For admin calls and the persister's acknowledgements.
+    pool: deadpool_redis::Pool,
+    keys: KeySpace,
+}
+
+impl RedisStore {
+    pub async fn connect(url: &str, prefix: &str) -> anyhow::Result<Self> {
+        let keys = KeySpace::new(prefix)?;
+        let client = redis::Client::open(url)?;
+        let hot = ConnectionManager::new(client).await?;
+        let pool = deadpool_redis::Config::from_url(url)
+            .create_pool(Some(deadpool_redis::Runtime::Tokio1))?;
+        Ok(Self { hot, pool, keys })
+    }
+
+    pub fn keys(&self) -> &KeySpace {
+        &self.keys
+    }
+
+    pub fn pool(&self) -> &deadpool_redis::Pool {
+        &self.pool
+    }
+
+    pub async fn ping(&self) -> redis::RedisResult<()> {
+        redis::cmd("PING").query_async(&mut self.hot.clone()).await
+    }
+
+    async fn pooled(&self) -> crate::error::Result<deadpool_redis::Connection> {
+        self.pool.get().await.map_err(|e| {
+            crate::error::ApiError::Unavailable(anyhow::Error::new(e).context("redis pool"))
+        })
+    }
+}

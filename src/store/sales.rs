@@ -1,0 +1,163 @@
+//! Admin-side Redis operations: loading a sale, restocking it, reading its live state.
+use super::{CONSUMER_GROUP, RedisStore};
+use crate::domain::{OrderId, SaleDefinition, SaleId, StockAmount};
+use crate::error::Result;
+use chrono::{DateTime, Utc};
+use redis::{AsyncCommands, Script};
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+static LOAD_SALE: LazyLock<Script> =
+    LazyLock::new(|| Script::new(include_str!("../../lua/load_sale.lua")));
+static RESTOCK: LazyLock<Script> =
+    LazyLock::new(|| Script::new(include_str!("../../lua/restock.lua")));
+
+/// How `load_sale` treats keys that already exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadMode {
+    /// A brand-new sale: wipe anything left under its keys.
+    Replace,
+    /// Preload: keep a live sale's counters, only fill in what Redis lost.
+    Restore,
+}
+
+/// A sale as Redis serves it.
+#[derive(Debug, Clone)]
+pub struct LiveSale {
+    pub definition: SaleDefinition,
+    pub stock_left: i64,
+    pub reserved: i64,
+}
+
+/// An accepted order not yet persisted, as the pending hash holds it.
+#[derive(Debug, Clone)]
+pub struct PendingEntry {
+    pub user_id: String,
+    pub quantity: u32,
+    pub created_at: DateTime<Utc>,
+}
+
+impl RedisStore {
+    /// Writes a sale's definition and counters. Returns whether the counters were written
+    /// (`false`: `Restore` found the sale live and kept its counters).
+    #[tracing::instrument(name = "redis load sale", skip_all, fields(sale_id = %sale.id))]
+    pub async fn load_sale(
+        &self,
+        sale: &SaleDefinition,
+        mode: LoadMode,
+        stock_left: i64,
+        reserved: i64,
+    ) -> Result<bool> {
+        let keys = self.keys.sale(&sale.id);
+        let mut conn = self.pooled().await?;
+        let outcome: String = LOAD_SALE
+            .key(keys.all().as_slice())
+            .arg(match mode {
+                LoadMode::Replace => "replace",
+                LoadMode::Restore => "restore",
+            })
+            .arg(&sale.name)
+            .arg(sale.stock_total.get())
+            .arg(sale.per_user_limit)
+            .arg(sale.starts_at.timestamp_millis())
+            .arg(
+                sale.ends_at
+                    .map(|t| t.timestamp_millis().to_string())
+                    .unwrap_or_default(),
+            )
+            .arg(stock_left)
+            .arg(reserved)
+            .arg(CONSUMER_GROUP)
+            .invoke_async(&mut conn)
+            .await?;
+        let _: () = conn.sadd(self.keys.sales_index(), sale.id.as_str()).await?;
+        Ok(outcome == "loaded")
+    }
+
+    pub async fn is_loaded(&self, sale: &SaleId) -> Result<bool> {
+        let mut conn = self.pooled().await?;
+        Ok(conn.exists(self.keys.sale(sale).sale).await?)
+    }
+
+    /// Sets buyers' accepted quantities, before a restored sale starts selling again.
+    pub async fn restore_buyers(&self, sale: &SaleId, buyers: &[(String, i64)]) -> Result<()> {
+        let key = self.keys.sale(sale).buyers;
+        let mut conn = self.pooled().await?;
+        for chunk in buyers.chunks(1000) {
+            let _: () = conn.hset_multiple(&key, chunk).await?;
+        }
+        Ok(())
+    }
+
+    /// Adds stock to a live sale; `None` when Redis does not hold the sale.
+    pub async fn restock(&self, sale: &SaleId, quantity: StockAmount) -> Result<Option<i64>> {
+        let keys = self.keys.sale(sale);
+        let stock_left: i64 = RESTOCK
+            .key(&keys.sale)
+            .arg(quantity.get())
+            .invoke_async(&mut self.pooled().await?)
+            .await?;
+        Ok((stock_left >= 0).then_some(stock_left))
+    }
+
+    /// The sale as Redis serves it, or `None` if Redis does not hold it.
+    pub async fn live_sale(&self, sale: &SaleId) -> Result<Option<LiveSale>> {
+        let fields: HashMap<String, String> =
+            self.hot.clone().hgetall(self.keys.sale(sale).sale).await?;
+        if fields.is_empty() {
+            return Ok(None);
+        }
+        parse_live_sale(sale, &fields)
+            .map(Some)
+            .ok_or_else(|| anyhow::anyhow!("malformed sale hash for {sale}: {fields:?}").into())
+    }
+
+    pub async fn pending_order(
+        &self,
+        sale: &SaleId,
+        order: OrderId,
+    ) -> Result<Option<PendingEntry>> {
+        let raw: Option<String> = self
+            .hot
+            .clone()
+            .hget(self.keys.sale(sale).pending, order.to_string())
+            .await?;
+        let Some(raw) = raw else { return Ok(None) };
+        parse_pending(&raw)
+            .map(Some)
+            .ok_or_else(|| anyhow::anyhow!("malformed pending order {order}: {raw:?}").into())
+    }
+}
+
+fn parse_live_sale(id: &SaleId, fields: &HashMap<String, String>) -> Option<LiveSale> {
+    let int = |name: &str| fields.get(name)?.parse::<i64>().ok();
+    let millis = |value: i64| DateTime::from_timestamp_millis(value);
+    let ends_at = match fields.get("ends_at")?.as_str() {
+        "" => None,
+        raw => Some(millis(raw.parse().ok()?)?),
+    };
+    Some(LiveSale {
+        definition: SaleDefinition {
+            id: id.clone(),
+            name: fields.get("name")?.clone(),
+            stock_total: StockAmount::parse(int("stock_total")?, "stock_total", 0).ok()?,
+            per_user_limit: u32::try_from(int("per_user_limit")?).ok()?,
+            starts_at: millis(int("starts_at")?)?,
+            ends_at,
+        },
+        stock_left: int("stock_left")?,
+        reserved: int("reserved")?,
+    })
+}
+
+fn parse_pending(raw: &str) -> Option<PendingEntry> {
+    let mut parts = raw.split('\t');
+    let user_id = parts.next()?.to_owned();
+    let quantity = parts.next()?.parse().ok()?;
+    let created_at = DateTime::from_timestamp_millis(parts.next()?.parse().ok()?)?;
+    Some(PendingEntry {
+        user_id,
+        quantity,
+        created_at,
+    })
+}
