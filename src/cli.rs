@@ -42,7 +42,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             application.run_until_stopped().await
         }
         Command::Migrate { database_url } => {
-            telemetry::init("info");
+            telemetry::init("info,sqlx=warn");
             let db = sqlx::PgPool::connect(&database_url).await?;
             db::MIGRATOR.run(&db).await?;
             tracing::info!("migrations applied");

@@ -6,6 +6,7 @@ use crate::routes;
 use crate::sold_out::SoldOutCache;
 use crate::store::RedisStore;
 use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use sqlx::PgPool;
@@ -77,6 +78,7 @@ impl Application {
         });
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(routes::reject_oversized_bodies))
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
                 .configure(routes::configure)

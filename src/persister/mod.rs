@@ -4,6 +4,7 @@
 //! stock guard), and acknowledges entries only after the commit, so a crash at any point leaves
 //! them pending for another consumer to claim. While Postgres is down it keeps the batch and
 //! retries with backoff; on shutdown it finishes the batch in hand first.
+mod active_sales;
 mod postgres;
 mod stream;
 

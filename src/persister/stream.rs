@@ -1,12 +1,12 @@
 //! Reading the sales' order streams with the persisters' consumer group.
+use super::active_sales;
 use crate::domain::SaleId;
 use crate::metrics::Metrics;
 use crate::store::{CONSUMER_GROUP, KeySpace};
 use chrono::{DateTime, Utc};
 use redis::aio::MultiplexedConnection;
 use redis::streams::{
-    StreamAutoClaimOptions, StreamAutoClaimReply, StreamId, StreamInfoGroupsReply,
-    StreamReadOptions, StreamReadReply,
+    StreamAutoClaimOptions, StreamAutoClaimReply, StreamId, StreamReadOptions, StreamReadReply,
 };
 use redis::{AsyncCommands, AsyncConnectionConfig, RedisResult};
 use std::sync::Arc;
@@ -126,20 +126,9 @@ impl StreamReader {
 
     async fn refresh(&mut self) -> RedisResult<()> {
         let mut conn = self.pool.get().await.map_err(pool_error)?;
-        let ids: Vec<String> = conn.smembers(self.keys.sales_index()).await?;
-        self.sales = ids.iter().filter_map(|id| SaleId::parse(id).ok()).collect();
+        let (sales, backlog) = active_sales::refresh(&mut conn, &self.keys).await?;
+        self.sales = sales;
         self.refreshed_at = Some(Instant::now());
-        let mut backlog = 0;
-        for sale in &self.sales {
-            let info: StreamInfoGroupsReply =
-                conn.xinfo_groups(&self.keys.sale(sale).orders).await?;
-            backlog += info
-                .groups
-                .iter()
-                .filter(|g| g.name == CONSUMER_GROUP)
-                .map(|g| g.pending + g.lag.unwrap_or(0))
-                .sum::<usize>();
-        }
         self.metrics.set_orders_pending(backlog);
         Ok(())
     }

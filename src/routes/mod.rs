@@ -5,7 +5,11 @@ mod health;
 mod metrics;
 
 use crate::error::ApiError;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::JsonPayloadError;
+use actix_web::http::header::CONTENT_LENGTH;
+use actix_web::middleware::Next;
 use actix_web::{HttpRequest, web};
 
 /// Largest request body accepted, JSON or not.
@@ -28,6 +32,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(api::configure)
     .configure(admin::configure)
     .default_service(web::to(|| async { Err::<(), _>(ApiError::RouteNotFound) }));
+}
+
+/// Refuses a declared oversized body on every route before anything reads it, including
+/// routes that take no body; JSON routes also enforce the limit while reading chunked bodies.
+pub async fn reject_oversized_bodies(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let declared = request
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
+        return Err(ApiError::PayloadTooLarge.into());
+    }
+    next.call(request).await
 }
 
 /// A known path with an unsupported method gets a problem document, like every other error.

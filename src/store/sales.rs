@@ -112,6 +112,19 @@ impl RedisStore {
             .ok_or_else(|| anyhow::anyhow!("malformed sale hash for {sale}: {fields:?}").into())
     }
 
+    /// Every accepted order of the sale not yet persisted.
+    pub async fn pending_orders(&self, sale: &SaleId) -> Result<Vec<PendingEntry>> {
+        let mut conn = self.pooled().await?;
+        let raw: Vec<String> = conn.hvals(self.keys.sale(sale).pending).await?;
+        raw.iter()
+            .map(|raw| {
+                parse_pending(raw).ok_or_else(|| {
+                    anyhow::anyhow!("malformed pending order in {sale}: {raw:?}").into()
+                })
+            })
+            .collect()
+    }
+
     pub async fn pending_order(
         &self,
         sale: &SaleId,

@@ -240,3 +240,37 @@ async fn every_admin_endpoint_refuses_a_missing_or_wrong_token_and_changes_nothi
     assert_eq!(app.stock_left("guarded").await, 5);
     assert_eq!(app.get("/api/sales/intruder").await.status(), 404);
 }
+
+#[tokio::test]
+async fn preloading_counts_orders_still_waiting_in_redis_as_taken() {
+    let app = crate::helpers::spawn_app_with(|s| s.persister.enabled = false).await;
+    app.create_sale("half-lost", 10, json!({ "per_user_limit": 3 }))
+        .await;
+    app.order("half-lost", json!({ "user_id": "a", "quantity": 3 }))
+        .await;
+    let keys = app.sale_keys("half-lost");
+    // Redis lost the sale and its buyers but not the orders waiting for the persister.
+    let _: () = app
+        .redis
+        .clone()
+        .del(&[&keys.sale, &keys.buyers])
+        .await
+        .unwrap();
+
+    let response = app
+        .admin_post("/admin/sales/half-lost/preload", &json!({}))
+        .await;
+
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["preload"], "loaded");
+    assert_eq!(body["stock_left"], 7);
+    assert_eq!(body["reserved"], 3);
+    assert_eq!(body["pending"], 3);
+    assert_eq!(
+        app.order("half-lost", json!({ "user_id": "a" }))
+            .await
+            .status(),
+        409
+    );
+}

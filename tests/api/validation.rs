@@ -113,6 +113,25 @@ async fn bodies_over_sixteen_kib_are_too_large() {
         .await
         .unwrap();
     assert_problem(response, 413, "payload_too_large").await;
+    let response = app
+        .http
+        .post(format!("{}/admin/sales/huge/restock", app.address))
+        .bearer_auth(ADMIN_TOKEN)
+        .header("Content-Type", "application/json")
+        .body(format!(r#"{{"quantity": 5, "padding": "{padding}"}}"#))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, 413, "payload_too_large").await;
+    let response = app
+        .http
+        .post(format!("{}/admin/sales/huge/preload", app.address))
+        .bearer_auth(ADMIN_TOKEN)
+        .body(padding.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, 413, "payload_too_large").await;
     assert_eq!(app.stock_left("huge").await, 10);
 }
 

@@ -1,0 +1,50 @@
+//! Which sales' streams the persister reads, and how many orders wait in them.
+use crate::domain::SaleId;
+use crate::store::{CONSUMER_GROUP, KeySpace};
+use chrono::{DateTime, TimeDelta, Utc};
+use redis::streams::StreamInfoGroupsReply;
+use redis::{AsyncCommands, RedisResult};
+
+/// A sale that ended this long ago with nothing left to persist is no longer read. The margin
+/// covers clock differences between this instance and Redis, whose clock closes the sale.
+const FORGET_AFTER_END: TimeDelta = TimeDelta::minutes(1);
+
+/// The sales to read, from the sales index, and the number of orders waiting in their streams
+/// (delivered but unacknowledged, or not yet delivered). Sales that ended and are fully
+/// persisted leave the index, so the persister's work does not grow with past sales.
+pub async fn refresh(
+    conn: &mut deadpool_redis::Connection,
+    keys: &KeySpace,
+) -> RedisResult<(Vec<SaleId>, usize)> {
+    let ids: Vec<String> = conn.smembers(keys.sales_index()).await?;
+    let mut sales = Vec::with_capacity(ids.len());
+    let mut backlog = 0;
+    for sale in ids.iter().filter_map(|id| SaleId::parse(id).ok()) {
+        let sale_keys = keys.sale(&sale);
+        let info: StreamInfoGroupsReply = conn.xinfo_groups(&sale_keys.orders).await?;
+        let waiting: usize = info
+            .groups
+            .iter()
+            .filter(|group| group.name == CONSUMER_GROUP)
+            .map(|group| group.pending + group.lag.unwrap_or(0))
+            .sum();
+        backlog += waiting;
+        if waiting == 0 && ended_long_ago(conn, &sale_keys.sale).await? {
+            let _: () = conn.srem(keys.sales_index(), sale.as_str()).await?;
+            tracing::info!(sale_id = %sale, "sale ended and fully persisted; no longer read");
+        } else {
+            sales.push(sale);
+        }
+    }
+    Ok((sales, backlog))
+}
+
+async fn ended_long_ago(
+    conn: &mut deadpool_redis::Connection,
+    sale_key: &str,
+) -> RedisResult<bool> {
+    let ends_at: Option<String> = conn.hget(sale_key, "ends_at").await?;
+    Ok(ends_at
+        .and_then(|ms| DateTime::from_timestamp_millis(ms.parse().ok()?))
+        .is_some_and(|end| Utc::now() - end > FORGET_AFTER_END))
+}
