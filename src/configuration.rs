@@ -1,5 +1,6 @@
 //! Settings, read from flags or the environment (`clap`), with defaults that point at the
 //! services `make services` starts. Tests build `Settings` directly.
+use crate::engine::EngineKind;
 use clap::Args;
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -29,6 +30,11 @@ pub struct Settings {
     /// Prefix of every Redis key, so several deployments (or tests) can share one Redis.
     #[arg(long, env = "FLASHSALE_REDIS_PREFIX", default_value = "fs")]
     pub redis_prefix: String,
+
+    /// How order attempts are decided: `redis` (the product) or a classic strategy kept for
+    /// comparison (`pg-lock`, `pg-optimistic`, `pg-conditional`, `queue`).
+    #[arg(long, env = "FLASHSALE_ENGINE", value_enum, default_value_t = EngineKind::Redis)]
+    pub engine: EngineKind,
 
     /// HTTP worker threads; defaults to the number of CPUs.
     #[arg(long, env = "FLASHSALE_WORKERS")]

@@ -11,6 +11,7 @@
 //! - [`telemetry`]: logging setup.
 //! - [`routes`]: one module per HTTP endpoint.
 //! - [`domain`]: validated values (`SaleId`, `UserId`, `Quantity`, ...).
+//! - [`engine`]: stock engines: the Redis script, and the classic Postgres strategies.
 //! - [`error`]: `ApiError`, every failure and its `application/problem+json` form.
 //! - [`store`]: Redis: key layout, the reservation script, sale loading.
 //! - [`db`]: Postgres: sales, orders, migrations.
@@ -24,6 +25,7 @@ pub mod configuration;
 pub mod db;
 pub mod demo;
 pub mod domain;
+pub mod engine;
 pub mod error;
 pub mod loadgen;
 pub mod metrics;

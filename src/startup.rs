@@ -1,5 +1,6 @@
 //! Building and running the application: the HTTP server and the persister beside it.
 use crate::configuration::Settings;
+use crate::engine::{EngineKind, PostgresEngine, QueueEngine, RedisEngine, StockEngine, Strategy};
 use crate::metrics::Metrics;
 use crate::persister::Persister;
 use crate::routes;
@@ -21,10 +22,10 @@ const MIN_ADMIN_TOKEN_LENGTH: usize = 16;
 
 /// Everything a handler may need, shared by all workers.
 pub struct AppState {
+    pub engine: Arc<dyn StockEngine>,
     pub redis: RedisStore,
     pub db: PgPool,
     pub admin_token: String,
-    pub sold_out: SoldOutCache,
     pub metrics: Arc<Metrics>,
 }
 
@@ -69,11 +70,25 @@ impl Application {
             None
         };
 
+        let engine: Arc<dyn StockEngine> = match settings.engine {
+            EngineKind::Redis => Arc::new(RedisEngine::new(
+                redis.clone(),
+                SoldOutCache::new(settings.sold_out_recheck()),
+            )),
+            EngineKind::PgLock => Arc::new(PostgresEngine::new(db.clone(), Strategy::Lock)),
+            EngineKind::PgOptimistic => {
+                Arc::new(PostgresEngine::new(db.clone(), Strategy::Optimistic))
+            }
+            EngineKind::PgConditional => {
+                Arc::new(PostgresEngine::new(db.clone(), Strategy::Conditional))
+            }
+            EngineKind::Queue => Arc::new(QueueEngine::start(db.clone())),
+        };
         let state = web::Data::new(AppState {
+            engine,
             redis,
             db,
             admin_token,
-            sold_out: SoldOutCache::new(settings.sold_out_recheck()),
             metrics,
         });
         let server = HttpServer::new(move || {

@@ -15,6 +15,10 @@ impl OrderId {
         Self(Uuid::now_v7())
     }
 
+    pub fn from_uuid(id: Uuid) -> Self {
+        Self(id)
+    }
+
     pub fn parse(raw: &str) -> Option<Self> {
         Uuid::try_parse(raw).ok().map(Self)
     }

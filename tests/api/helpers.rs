@@ -7,6 +7,7 @@ use actix_web::dev::ServerHandle;
 use flashsale::configuration::{PersisterSettings, Settings};
 use flashsale::db::MIGRATOR;
 use flashsale::domain::SaleId;
+use flashsale::engine::EngineKind;
 use flashsale::startup::Application;
 use flashsale::store::{KeySpace, SaleKeys};
 use redis::AsyncCommands;
@@ -59,6 +60,7 @@ pub async fn test_settings() -> (Settings, String) {
         database_url: format!("{}/{database_name}", postgres_server()),
         admin_token: Some(ADMIN_TOKEN.into()),
         redis_prefix: format!("t{}", uuid::Uuid::new_v4().simple()),
+        engine: EngineKind::Redis,
         workers: Some(1),
         db_max_connections: 5,
         sold_out_recheck_ms: 500,

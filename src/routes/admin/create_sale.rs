@@ -27,7 +27,7 @@ pub async fn create_sale(
         }
         return Err(error);
     }
-    state.sold_out.forget(&sale.id);
+    state.engine.sale_changed(&sale.id);
     tracing::info!(sale_id = %sale.id, stock, "sale created");
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/sales/{}", sale.id)))

@@ -63,7 +63,7 @@ impl AdminSale {
     /// of reads can only under-count `pending`, never make it negative.
     pub async fn load(state: &AppState, definition: SaleDefinition) -> Result<Self> {
         let settled = db::orders::settled(&state.db, &definition.id).await?;
-        let live = state.redis.live_sale(&definition.id).await?;
+        let live = state.engine.live_sale(&definition.id).await?;
         let persisted = settled.confirmed + settled.rejected;
         let (stock_left, reserved, loaded) = match live {
             Some(live) => (live.stock_left, live.reserved, true),

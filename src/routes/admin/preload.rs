@@ -38,7 +38,7 @@ pub async fn preload(path: web::Path<String>, state: web::Data<AppState>) -> Res
         .redis
         .load_sale(&sale, LoadMode::Restore, stock_left, reserved)
         .await?;
-    state.sold_out.forget(&sale_id);
+    state.engine.sale_changed(&sale_id);
     tracing::info!(sale_id = %sale_id, loaded, "sale preloaded");
     Ok(HttpResponse::Ok().json(Preloaded {
         preload: if loaded { "loaded" } else { "kept" },

@@ -31,7 +31,7 @@ pub async fn restock(
         }
         return Err(error);
     }
-    state.sold_out.forget(&sale_id);
+    state.engine.sale_changed(&sale_id);
     tracing::info!(sale_id = %sale_id, quantity = quantity.get(), "sale restocked");
     Ok(HttpResponse::Ok().json(AdminSale::load(&state, sale).await?))
 }

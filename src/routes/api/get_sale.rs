@@ -8,7 +8,7 @@ use actix_web::{HttpResponse, web};
 pub async fn get_sale(path: web::Path<String>, state: web::Data<AppState>) -> Result<HttpResponse> {
     let sale_id = SaleId::parse(&path)?;
     let live = state
-        .redis
+        .engine
         .live_sale(&sale_id)
         .await?
         .ok_or(ApiError::SaleNotFound)?;

@@ -1,8 +1,9 @@
 //! `POST /api/sales/{id}/orders`: the hot path. One Redis script call decides the order.
 use crate::domain::{IdempotencyKey, OrderId, OrderStatus, Quantity, SaleId, UserId};
-use crate::error::{ApiError, Result};
+use crate::engine::OrderAttempt;
+use crate::error::Result;
 use crate::startup::AppState;
-use crate::store::{Refusal, Reservation};
+use crate::store::Reservation;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
@@ -65,19 +66,14 @@ async fn attempt(
         .map(|value| IdempotencyKey::parse(value.as_bytes()))
         .transpose()?;
 
-    // A retry with a key must reach Redis to get its original answer back.
-    if idempotency_key.is_none() && state.sold_out.is_sold_out(&sale_id) {
-        return Err(ApiError::SoldOut);
-    }
     let reservation = state
-        .redis
-        .reserve(
-            &sale_id,
-            &user_id,
+        .engine
+        .reserve(OrderAttempt {
+            sale: sale_id.clone(),
+            user: user_id.clone(),
             quantity,
-            OrderId::generate(),
-            idempotency_key.as_ref(),
-        )
+            idempotency_key,
+        })
         .await?;
     let (order_id, created_at, replayed) = match reservation {
         Reservation::Accepted {
@@ -88,12 +84,7 @@ async fn attempt(
             order_id,
             created_at,
         } => (order_id, created_at, true),
-        Reservation::Refused(refusal) => {
-            if refusal == Refusal::SoldOut {
-                state.sold_out.mark_sold_out(&sale_id);
-            }
-            return Err(refusal.into());
-        }
+        Reservation::Refused(refusal) => return Err(refusal.into()),
     };
     tracing::Span::current().record("order_id", tracing::field::display(order_id));
     let location = format!("/api/sales/{sale_id}/orders/{order_id}");

@@ -1,0 +1,51 @@
+//! The Redis engine: `lua/reserve.lua`, with the sold-out fast path in front of it.
+use super::{OrderAttempt, StockEngine};
+use crate::domain::{OrderId, SaleId};
+use crate::error::Result;
+use crate::sold_out::SoldOutCache;
+use crate::store::{LiveSale, RedisStore, Refusal, Reservation};
+use futures_util::future::BoxFuture;
+
+pub struct RedisEngine {
+    store: RedisStore,
+    sold_out: SoldOutCache,
+}
+
+impl RedisEngine {
+    pub fn new(store: RedisStore, sold_out: SoldOutCache) -> Self {
+        Self { store, sold_out }
+    }
+}
+
+impl StockEngine for RedisEngine {
+    fn reserve(&self, attempt: OrderAttempt) -> BoxFuture<'_, Result<Reservation>> {
+        Box::pin(async move {
+            // A retry with a key must reach Redis to get its original answer back.
+            if attempt.idempotency_key.is_none() && self.sold_out.is_sold_out(&attempt.sale) {
+                return Ok(Reservation::Refused(Refusal::SoldOut));
+            }
+            let reservation = self
+                .store
+                .reserve(
+                    &attempt.sale,
+                    &attempt.user,
+                    attempt.quantity,
+                    OrderId::generate(),
+                    attempt.idempotency_key.as_ref(),
+                )
+                .await?;
+            if reservation == Reservation::Refused(Refusal::SoldOut) {
+                self.sold_out.mark_sold_out(&attempt.sale);
+            }
+            Ok(reservation)
+        })
+    }
+
+    fn live_sale<'a>(&'a self, sale: &'a SaleId) -> BoxFuture<'a, Result<Option<LiveSale>>> {
+        Box::pin(self.store.live_sale(sale))
+    }
+
+    fn sale_changed(&self, sale: &SaleId) {
+        self.sold_out.forget(sale);
+    }
+}
