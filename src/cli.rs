@@ -1,4 +1,5 @@
 //! The `flashsale` command line: `serve`, `migrate`, `demo`.
+use crate::bench::{self, BenchArgs};
 use crate::configuration::Settings;
 use crate::demo::{self, DemoArgs};
 use crate::startup::Application;
@@ -31,6 +32,16 @@ pub enum Command {
     },
     /// Run a real flash sale against the local services and print what happened.
     Demo(Box<DemoArgs>),
+    /// Measure every engine against the HTTP ceiling and print one table.
+    Bench(Box<BenchArgs>),
+    /// The bench's HTTP ceiling: a bare endpoint answering `POST /bare`.
+    #[command(hide = true)]
+    Bare {
+        #[arg(long, env = "FLASHSALE_LISTEN", default_value = "127.0.0.1:8081")]
+        listen: String,
+        #[arg(long, env = "FLASHSALE_WORKERS", default_value_t = 2)]
+        workers: usize,
+    },
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -52,5 +63,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             telemetry::init("warn");
             demo::run(*args).await
         }
+        Command::Bench(args) => {
+            telemetry::init("warn");
+            bench::run(*args).await
+        }
+        Command::Bare { listen, workers } => bench::serve_bare(&listen, workers).await,
     }
 }

@@ -5,7 +5,7 @@
 //! happened. It fails (non-zero exit) if anything was oversold or not persisted.
 use crate::configuration::Settings;
 use crate::db;
-use crate::loadgen::{self, LoadPlan, LoadReport};
+use crate::loadgen::{self, Limit, LoadPlan, LoadReport};
 use crate::startup::Application;
 use anyhow::{Context, bail};
 use clap::Args;
@@ -85,7 +85,7 @@ async fn flash_sale(
 
     let report = loadgen::run(LoadPlan {
         url: format!("{base}/api/sales/{sale_id}/orders"),
-        requests: args.buyers,
+        limit: Limit::Requests(args.buyers),
         concurrency: args.concurrency,
         user_prefix: "buyer".into(),
     })

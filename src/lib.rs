@@ -20,6 +20,8 @@
 //! - [`metrics`]: Prometheus metrics.
 //! - [`loadgen`]: the HTTP load generator behind `demo`.
 //! - [`demo`]: a whole flash sale, end to end, with a printed report.
+//! - [`bench`]: the benchmark of every engine against the HTTP ceiling.
+pub mod bench;
 pub mod cli;
 pub mod configuration;
 pub mod db;

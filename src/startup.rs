@@ -1,6 +1,6 @@
 //! Building and running the application: the HTTP server and the persister beside it.
 use crate::configuration::Settings;
-use crate::engine::{EngineKind, PostgresEngine, QueueEngine, RedisEngine, StockEngine, Strategy};
+use crate::engine::EngineFactory;
 use crate::metrics::Metrics;
 use crate::persister::Persister;
 use crate::routes;
@@ -22,7 +22,6 @@ const MIN_ADMIN_TOKEN_LENGTH: usize = 16;
 
 /// Everything a handler may need, shared by all workers.
 pub struct AppState {
-    pub engine: Arc<dyn StockEngine>,
     pub redis: RedisStore,
     pub db: PgPool,
     pub admin_token: String,
@@ -70,22 +69,13 @@ impl Application {
             None
         };
 
-        let engine: Arc<dyn StockEngine> = match settings.engine {
-            EngineKind::Redis => Arc::new(RedisEngine::new(
-                redis.clone(),
-                SoldOutCache::new(settings.sold_out_recheck()),
-            )),
-            EngineKind::PgLock => Arc::new(PostgresEngine::new(db.clone(), Strategy::Lock)),
-            EngineKind::PgOptimistic => {
-                Arc::new(PostgresEngine::new(db.clone(), Strategy::Optimistic))
-            }
-            EngineKind::PgConditional => {
-                Arc::new(PostgresEngine::new(db.clone(), Strategy::Conditional))
-            }
-            EngineKind::Queue => Arc::new(QueueEngine::start(db.clone())),
-        };
+        let engines = EngineFactory::new(
+            settings.engine,
+            &redis,
+            &db,
+            SoldOutCache::new(settings.sold_out_recheck()),
+        );
         let state = web::Data::new(AppState {
-            engine,
             redis,
             db,
             admin_token,
@@ -96,6 +86,10 @@ impl Application {
                 .wrap(from_fn(routes::reject_oversized_bodies))
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
+                .data_factory({
+                    let engines = engines.clone();
+                    move || engines.clone().for_worker()
+                })
                 .configure(routes::configure)
         })
         .workers(settings.workers())

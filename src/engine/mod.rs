@@ -18,8 +18,12 @@ pub use redis::RedisEngine;
 
 use crate::domain::{IdempotencyKey, Quantity, SaleId, UserId};
 use crate::error::Result;
-use crate::store::{LiveSale, Reservation};
+use crate::sold_out::SoldOutCache;
+use crate::store::{LiveSale, RedisStore, Reservation};
 use futures_util::future::BoxFuture;
+use sqlx::PgPool;
+use std::ops::Deref;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum EngineKind {
@@ -49,4 +53,59 @@ pub trait StockEngine: Send + Sync {
 
     /// An admin changed the sale (created, restocked, preloaded): drop anything cached about it.
     fn sale_changed(&self, _sale: &SaleId) {}
+}
+
+/// The engine one HTTP worker uses.
+pub struct Engine(Arc<dyn StockEngine>);
+
+impl Deref for Engine {
+    type Target = dyn StockEngine;
+
+    fn deref(&self) -> &Self::Target {
+        &*self.0
+    }
+}
+
+/// Makes each HTTP worker's engine. The Redis engine gets a connection of the worker's own;
+/// the others are shared (the queue engine must be: it is one queue).
+#[derive(Clone)]
+pub enum EngineFactory {
+    Redis {
+        store: RedisStore,
+        sold_out: Arc<SoldOutCache>,
+    },
+    Shared(Arc<dyn StockEngine>),
+}
+
+impl EngineFactory {
+    pub fn new(kind: EngineKind, redis: &RedisStore, db: &PgPool, sold_out: SoldOutCache) -> Self {
+        let shared: Arc<dyn StockEngine> = match kind {
+            EngineKind::Redis => {
+                return Self::Redis {
+                    store: redis.clone(),
+                    sold_out: Arc::new(sold_out),
+                };
+            }
+            EngineKind::PgLock => Arc::new(PostgresEngine::new(db.clone(), Strategy::Lock)),
+            EngineKind::PgOptimistic => {
+                Arc::new(PostgresEngine::new(db.clone(), Strategy::Optimistic))
+            }
+            EngineKind::PgConditional => {
+                Arc::new(PostgresEngine::new(db.clone(), Strategy::Conditional))
+            }
+            EngineKind::Queue => Arc::new(QueueEngine::start(db.clone())),
+        };
+        Self::Shared(shared)
+    }
+
+    /// Called once on each worker's thread.
+    pub async fn for_worker(self) -> anyhow::Result<Engine> {
+        Ok(Engine(match self {
+            Self::Redis { store, sold_out } => Arc::new(RedisEngine::new(
+                store.with_own_connection().await?,
+                sold_out,
+            )),
+            Self::Shared(engine) => engine,
+        }))
+    }
 }

@@ -5,14 +5,16 @@ use crate::error::Result;
 use crate::sold_out::SoldOutCache;
 use crate::store::{LiveSale, RedisStore, Refusal, Reservation};
 use futures_util::future::BoxFuture;
+use std::sync::Arc;
 
 pub struct RedisEngine {
     store: RedisStore,
-    sold_out: SoldOutCache,
+    /// Shared by every worker of the instance.
+    sold_out: Arc<SoldOutCache>,
 }
 
 impl RedisEngine {
-    pub fn new(store: RedisStore, sold_out: SoldOutCache) -> Self {
+    pub fn new(store: RedisStore, sold_out: Arc<SoldOutCache>) -> Self {
         Self { store, sold_out }
     }
 }

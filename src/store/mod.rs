@@ -18,6 +18,7 @@ pub const CONSUMER_GROUP: &str = "persisters";
 /// Connections to Redis and the key layout.
 #[derive(Clone)]
 pub struct RedisStore {
+    client: redis::Client,
     /// Multiplexed and auto-reconnecting: clones share one socket and pipeline their commands,
     /// which is cheaper on the order path than a pool checkout (deadpool pings on every one).
     hot: ConnectionManager,
@@ -30,10 +31,24 @@ impl RedisStore {
     pub async fn connect(url: &str, prefix: &str) -> anyhow::Result<Self> {
         let keys = KeySpace::new(prefix)?;
         let client = redis::Client::open(url)?;
-        let hot = ConnectionManager::new(client).await?;
+        let hot = ConnectionManager::new(client.clone()).await?;
         let pool = deadpool_redis::Config::from_url(url)
             .create_pool(Some(deadpool_redis::Runtime::Tokio1))?;
-        Ok(Self { hot, pool, keys })
+        Ok(Self {
+            client,
+            hot,
+            pool,
+            keys,
+        })
+    }
+
+    /// The same store with its own order-path connection, driven by the calling thread's
+    /// runtime: each HTTP worker gets one, so a reservation never hops to another thread.
+    pub async fn with_own_connection(&self) -> redis::RedisResult<Self> {
+        Ok(Self {
+            hot: ConnectionManager::new(self.client.clone()).await?,
+            ..self.clone()
+        })
     }
 
     pub fn keys(&self) -> &KeySpace {

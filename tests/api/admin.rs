@@ -1,5 +1,5 @@
 //! The admin API: creating, reading, preloading and restocking sales.
-use crate::helpers::{ADMIN_TOKEN, spawn_app};
+use crate::helpers::{ADMIN_TOKEN, assert_problem, spawn_app};
 use redis::AsyncCommands;
 use serde_json::{Value, json};
 
@@ -52,11 +52,7 @@ async fn creating_the_same_sale_twice_is_a_conflict_that_keeps_the_first() {
 
     let response = app.create_sale("twice", 999, json!({})).await;
 
-    assert_eq!(response.status(), 409);
-    assert_eq!(
-        response.json::<Value>().await.unwrap()["code"],
-        "sale_exists"
-    );
+    assert_problem(response, 409, "sale_exists").await;
     assert_eq!(app.stock_left("twice").await, 4);
 }
 
@@ -164,11 +160,7 @@ async fn restocking_past_a_billion_is_refused_and_changes_nothing() {
         .admin_post("/admin/sales/big/restock", &json!({ "quantity": 2 }))
         .await;
 
-    assert_eq!(response.status(), 400);
-    assert_eq!(
-        response.json::<Value>().await.unwrap()["code"],
-        "invalid_request"
-    );
+    assert_problem(response, 400, "invalid_request").await;
     assert_eq!(app.stock_left("big").await, 999_999_999);
 }
 
@@ -183,11 +175,7 @@ async fn admin_calls_on_unknown_sales_are_not_found() {
         .admin_post("/admin/sales/ghost/restock", &json!({ "quantity": 1 }))
         .await;
     for response in [get, preload, restock] {
-        assert_eq!(response.status(), 404);
-        assert_eq!(
-            response.json::<Value>().await.unwrap()["code"],
-            "sale_not_found"
-        );
+        assert_problem(response, 404, "sale_not_found").await;
     }
 }
 

@@ -1,5 +1,5 @@
 //! Buying: the reservation under concurrency, limits, idempotency, time windows.
-use crate::helpers::spawn_app;
+use crate::helpers::{assert_problem, spawn_app};
 use futures::future::join_all;
 use serde_json::{Value, json};
 use std::collections::HashSet;
@@ -96,11 +96,7 @@ async fn asking_for_more_than_is_left_is_insufficient_stock_and_changes_nothing(
         .order("few", json!({ "user_id": "u", "quantity": 4 }))
         .await;
 
-    assert_eq!(response.status(), 409);
-    assert_eq!(
-        response.json::<Value>().await.unwrap()["code"],
-        "insufficient_stock"
-    );
+    assert_problem(response, 409, "insufficient_stock").await;
     assert_eq!(app.redis_snapshot("few").await, before);
     let response = app
         .order("few", json!({ "user_id": "u", "quantity": 3 }))
@@ -160,11 +156,7 @@ async fn an_order_not_yet_persisted_reads_as_pending() {
     let unknown = app
         .get(&format!("/api/sales/slow/orders/{}", uuid::Uuid::now_v7()))
         .await;
-    assert_eq!(unknown.status(), 404);
-    assert_eq!(
-        unknown.json::<Value>().await.unwrap()["code"],
-        "order_not_found"
-    );
+    assert_problem(unknown, 404, "order_not_found").await;
 }
 
 #[tokio::test]
@@ -194,11 +186,7 @@ async fn a_repeated_idempotency_key_returns_the_original_order_and_takes_nothing
             Some("key-1"),
         )
         .await;
-    assert_eq!(reused.status(), 422);
-    assert_eq!(
-        reused.json::<Value>().await.unwrap()["code"],
-        "idempotency_key_reused"
-    );
+    assert_problem(reused, 422, "idempotency_key_reused").await;
     let other_user = app
         .order_with_key(
             "idem",
@@ -255,13 +243,8 @@ async fn orders_outside_the_sale_window_are_refused_and_change_nothing() {
     let early = app.order("later", json!({ "user_id": "u" })).await;
     let late = app.order("over", json!({ "user_id": "u" })).await;
 
-    assert_eq!(early.status(), 409);
-    assert_eq!(
-        early.json::<Value>().await.unwrap()["code"],
-        "sale_not_started"
-    );
-    assert_eq!(late.status(), 409);
-    assert_eq!(late.json::<Value>().await.unwrap()["code"], "sale_ended");
+    assert_problem(early, 409, "sale_not_started").await;
+    assert_problem(late, 409, "sale_ended").await;
     let after = (
         app.redis_snapshot("later").await,
         app.redis_snapshot("over").await,
@@ -279,11 +262,7 @@ async fn buying_from_an_unknown_sale_is_not_found() {
 
     let response = app.order("nope", json!({ "user_id": "u" })).await;
 
-    assert_eq!(response.status(), 404);
-    assert_eq!(
-        response.json::<Value>().await.unwrap()["code"],
-        "sale_not_found"
-    );
+    assert_problem(response, 404, "sale_not_found").await;
 }
 
 #[tokio::test]
@@ -337,8 +316,7 @@ async fn a_sold_out_sale_is_answered_from_memory_until_the_recheck() {
     .unwrap();
 
     let response = app.order("gone", json!({ "user_id": "c" })).await;
-    assert_eq!(response.status(), 409);
-    assert_eq!(response.json::<Value>().await.unwrap()["code"], "sold_out");
+    assert_problem(response, 409, "sold_out").await;
     assert_eq!(app.stock_left("gone").await, 5);
 
     tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
@@ -351,7 +329,7 @@ async fn a_sold_out_sale_is_answered_from_memory_until_the_recheck() {
 
 #[tokio::test]
 async fn while_redis_is_unreachable_buyers_are_told_to_retry_and_nothing_is_taken() {
-    let proxy = crate::helpers::TcpProxy::start("127.0.0.1:6390").await;
+    let proxy = crate::helpers::TcpProxy::start("127.0.0.1:6390");
     let app = crate::helpers::spawn_app_with(|s| {
         s.redis_url = s.redis_url.replace(":6390/", &format!(":{}/", proxy.port));
     })

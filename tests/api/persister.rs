@@ -164,7 +164,7 @@ async fn postgres_refuses_orders_beyond_the_stock_even_if_redis_accepted_them() 
 #[tokio::test]
 async fn orders_accepted_while_postgres_is_down_are_persisted_once_it_is_back() {
     let (direct_host, direct_port) = ("127.0.0.1", 5440);
-    let proxy = TcpProxy::start(&format!("{direct_host}:{direct_port}")).await;
+    let proxy = TcpProxy::start(&format!("{direct_host}:{direct_port}"));
     let app = spawn_app_with(|s| {
         s.database_url = s
             .database_url

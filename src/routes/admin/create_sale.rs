@@ -1,6 +1,7 @@
 //! `POST /admin/sales`: records a sale in Postgres and preloads its stock into Redis.
 use crate::db;
 use crate::domain::{NewSale, NewSaleRequest, Sale};
+use crate::engine::Engine;
 use crate::error::Result;
 use crate::startup::AppState;
 use crate::store::LoadMode;
@@ -11,6 +12,7 @@ use actix_web::{HttpResponse, web};
 pub async fn create_sale(
     body: web::Json<NewSaleRequest>,
     state: web::Data<AppState>,
+    engine: web::Data<Engine>,
 ) -> Result<HttpResponse> {
     let NewSale(sale) = NewSale::parse(body.into_inner(), chrono::Utc::now())?;
     tracing::Span::current().record("sale_id", tracing::field::display(&sale.id));
@@ -27,7 +29,7 @@ pub async fn create_sale(
         }
         return Err(error);
     }
-    state.engine.sale_changed(&sale.id);
+    engine.sale_changed(&sale.id);
     tracing::info!(sale_id = %sale.id, stock, "sale created");
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/sales/{}", sale.id)))

@@ -2,15 +2,20 @@
 use super::AdminSale;
 use crate::db;
 use crate::domain::SaleId;
+use crate::engine::Engine;
 use crate::error::{ApiError, Result};
 use crate::startup::AppState;
 use actix_web::{HttpResponse, web};
 
 #[tracing::instrument(name = "admin get sale", skip_all, fields(sale_id = %path))]
-pub async fn get_sale(path: web::Path<String>, state: web::Data<AppState>) -> Result<HttpResponse> {
+pub async fn get_sale(
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+    engine: web::Data<Engine>,
+) -> Result<HttpResponse> {
     let sale_id = SaleId::parse(&path)?;
     let sale = db::sales::find(&state.db, &sale_id)
         .await?
         .ok_or(ApiError::SaleNotFound)?;
-    Ok(HttpResponse::Ok().json(AdminSale::load(&state, sale).await?))
+    Ok(HttpResponse::Ok().json(AdminSale::load(&state, &engine, sale).await?))
 }

@@ -8,6 +8,7 @@ mod restock;
 use super::method_not_allowed;
 use crate::db;
 use crate::domain::{Sale, SaleDefinition};
+use crate::engine::Engine;
 use crate::error::Result;
 use crate::startup::AppState;
 use actix_web::middleware::from_fn;
@@ -61,9 +62,13 @@ pub struct AdminSale {
 impl AdminSale {
     /// Reads Postgres before Redis: orders only ever move from Redis to Postgres, so this order
     /// of reads can only under-count `pending`, never make it negative.
-    pub async fn load(state: &AppState, definition: SaleDefinition) -> Result<Self> {
+    pub async fn load(
+        state: &AppState,
+        engine: &Engine,
+        definition: SaleDefinition,
+    ) -> Result<Self> {
         let settled = db::orders::settled(&state.db, &definition.id).await?;
-        let live = state.engine.live_sale(&definition.id).await?;
+        let live = engine.live_sale(&definition.id).await?;
         let persisted = settled.confirmed + settled.rejected;
         let (stock_left, reserved, loaded) = match live {
             Some(live) => (live.stock_left, live.reserved, true),

@@ -7,6 +7,7 @@
 use super::AdminSale;
 use crate::db;
 use crate::domain::{SaleDefinition, SaleId};
+use crate::engine::Engine;
 use crate::error::{ApiError, Result};
 use crate::startup::AppState;
 use crate::store::LoadMode;
@@ -23,7 +24,11 @@ struct Preloaded {
 }
 
 #[tracing::instrument(name = "preload sale", skip_all, fields(sale_id = %path))]
-pub async fn preload(path: web::Path<String>, state: web::Data<AppState>) -> Result<HttpResponse> {
+pub async fn preload(
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+    engine: web::Data<Engine>,
+) -> Result<HttpResponse> {
     let sale_id = SaleId::parse(&path)?;
     let sale = db::sales::find(&state.db, &sale_id)
         .await?
@@ -38,11 +43,11 @@ pub async fn preload(path: web::Path<String>, state: web::Data<AppState>) -> Res
         .redis
         .load_sale(&sale, LoadMode::Restore, stock_left, reserved)
         .await?;
-    state.engine.sale_changed(&sale_id);
+    engine.sale_changed(&sale_id);
     tracing::info!(sale_id = %sale_id, loaded, "sale preloaded");
     Ok(HttpResponse::Ok().json(Preloaded {
         preload: if loaded { "loaded" } else { "kept" },
-        sale: AdminSale::load(&state, sale).await?,
+        sale: AdminSale::load(&state, &engine, sale).await?,
     }))
 }
 

@@ -2,6 +2,7 @@
 use super::AdminSale;
 use crate::db;
 use crate::domain::{SaleId, StockAmount};
+use crate::engine::Engine;
 use crate::error::{ApiError, Result};
 use crate::startup::AppState;
 use actix_web::{HttpResponse, web};
@@ -19,6 +20,7 @@ pub async fn restock(
     path: web::Path<String>,
     body: web::Json<RestockRequest>,
     state: web::Data<AppState>,
+    engine: web::Data<Engine>,
 ) -> Result<HttpResponse> {
     let sale_id = SaleId::parse(&path)?;
     let quantity = StockAmount::parse(body.quantity, "quantity", 1)?;
@@ -31,7 +33,7 @@ pub async fn restock(
         }
         return Err(error);
     }
-    state.engine.sale_changed(&sale_id);
+    engine.sale_changed(&sale_id);
     tracing::info!(sale_id = %sale_id, quantity = quantity.get(), "sale restocked");
-    Ok(HttpResponse::Ok().json(AdminSale::load(&state, sale).await?))
+    Ok(HttpResponse::Ok().json(AdminSale::load(&state, &engine, sale).await?))
 }

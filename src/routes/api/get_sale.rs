@@ -1,14 +1,13 @@
 //! `GET /api/sales/{id}`: a sale as buyers see it, served from Redis.
 use crate::domain::{Sale, SaleId};
+use crate::engine::Engine;
 use crate::error::{ApiError, Result};
-use crate::startup::AppState;
 use actix_web::{HttpResponse, web};
 
 #[tracing::instrument(name = "get sale", skip_all, fields(sale_id = %path))]
-pub async fn get_sale(path: web::Path<String>, state: web::Data<AppState>) -> Result<HttpResponse> {
+pub async fn get_sale(path: web::Path<String>, engine: web::Data<Engine>) -> Result<HttpResponse> {
     let sale_id = SaleId::parse(&path)?;
-    let live = state
-        .engine
+    let live = engine
         .live_sale(&sale_id)
         .await?
         .ok_or(ApiError::SaleNotFound)?;

@@ -1,6 +1,6 @@
 //! `POST /api/sales/{id}/orders`: the hot path. One Redis script call decides the order.
 use crate::domain::{IdempotencyKey, OrderId, OrderStatus, Quantity, SaleId, UserId};
-use crate::engine::OrderAttempt;
+use crate::engine::{Engine, OrderAttempt};
 use crate::error::Result;
 use crate::startup::AppState;
 use crate::store::Reservation;
@@ -36,9 +36,10 @@ pub async fn place_order(
     body: web::Json<OrderRequest>,
     request: HttpRequest,
     state: web::Data<AppState>,
+    engine: web::Data<Engine>,
 ) -> Result<HttpResponse> {
     let started = Instant::now();
-    let result = attempt(&path, body.into_inner(), &request, &state).await;
+    let result = attempt(&path, body.into_inner(), &request, &engine).await;
     let outcome = match &result {
         Ok((_, false)) => "accepted",
         Ok((_, true)) => "replayed",
@@ -53,7 +54,7 @@ async fn attempt(
     sale_id: &str,
     body: OrderRequest,
     request: &HttpRequest,
-    state: &AppState,
+    engine: &Engine,
 ) -> Result<(HttpResponse, bool)> {
     let sale_id = SaleId::parse(sale_id)?;
     let user_id = UserId::parse(body.user_id)?;
@@ -66,8 +67,7 @@ async fn attempt(
         .map(|value| IdempotencyKey::parse(value.as_bytes()))
         .transpose()?;
 
-    let reservation = state
-        .engine
+    let reservation = engine
         .reserve(OrderAttempt {
             sale: sale_id.clone(),
             user: user_id.clone(),

@@ -1,5 +1,6 @@
-//! A TCP proxy that a test can cut and restore: a Postgres outage without stopping the
-//! Postgres server that other tests share.
+//! A TCP proxy that a test can cut and restore: a Postgres or Redis outage without stopping the
+//! servers that other tests share. It runs on a thread of its own, so that it keeps forwarding
+//! while the test's runtime is blocked (actix starts its workers synchronously).
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::net::{TcpListener, TcpStream};
@@ -12,26 +13,34 @@ pub struct TcpProxy {
 }
 
 impl TcpProxy {
-    pub async fn start(upstream: &str) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    pub fn start(upstream: &str) -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
         let port = listener.local_addr().unwrap().port();
         let up = Arc::new(AtomicBool::new(true));
         let connections = Arc::new(Mutex::new(Vec::new()));
         let (upstream, accept_up, accept_connections) =
             (upstream.to_owned(), up.clone(), connections.clone());
-        tokio::spawn(async move {
-            while let Ok((mut client, _)) = listener.accept().await {
-                if !accept_up.load(Ordering::SeqCst) {
-                    continue; // dropping the socket refuses the client
-                }
-                let upstream = upstream.clone();
-                let task = tokio::spawn(async move {
-                    if let Ok(mut server) = TcpStream::connect(&upstream).await {
-                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        std::thread::spawn(move || {
+            runtime.block_on(async move {
+                let listener = TcpListener::from_std(listener).unwrap();
+                while let Ok((mut client, _)) = listener.accept().await {
+                    if !accept_up.load(Ordering::SeqCst) {
+                        continue; // dropping the socket refuses the client
                     }
-                });
-                accept_connections.lock().unwrap().push(task.abort_handle());
-            }
+                    let upstream = upstream.clone();
+                    let task = tokio::spawn(async move {
+                        if let Ok(mut server) = TcpStream::connect(&upstream).await {
+                            let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                        }
+                    });
+                    accept_connections.lock().unwrap().push(task.abort_handle());
+                }
+            })
         });
         Self {
             port,

@@ -1,0 +1,90 @@
+//! The persister's drain rate: a backlog of accepted orders moved from Redis to Postgres.
+use super::server::ServerProcess;
+use super::{BenchArgs, admin, server_env};
+use crate::loadgen::{self, Limit, LoadPlan};
+use crate::metrics::Metrics;
+use crate::persister::{ExecutionOutcome, Persister};
+use crate::store::RedisStore;
+use anyhow::bail;
+use serde::Serialize;
+use serde_json::json;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Serialize)]
+pub struct Drain {
+    pub orders: u64,
+    pub seconds: f64,
+    pub orders_per_second: f64,
+    pub batch_size: usize,
+}
+
+/// Fills a sale's stream through the HTTP API with the persister off, then times one persister
+/// (the same code the server runs, driven in this process) until Postgres holds every order.
+pub async fn measure(args: &BenchArgs, run_id: &str, db: &sqlx::PgPool) -> anyhow::Result<Drain> {
+    let token = uuid::Uuid::new_v4().simple().to_string();
+    let mut env = server_env(args, run_id, &token);
+    env.push(("FLASHSALE_PERSISTER", "false".to_owned()));
+    let sale_id = format!("bench-{run_id}-drain");
+    {
+        let server =
+            ServerProcess::start(&["serve"], &env, &args.out.join("server-drain.log")).await?;
+        let sale = json!({ "id": sale_id, "stock": args.drain_orders });
+        admin(&server.base, &token, "/admin/sales", sale).await?;
+        let fill = loadgen::run(LoadPlan {
+            url: format!("{}/api/sales/{sale_id}/orders", server.base),
+            limit: Limit::Requests(args.drain_orders),
+            concurrency: args.concurrency,
+            user_prefix: format!("drain-{run_id}"),
+        })
+        .await?;
+        if fill.count("accepted") != args.drain_orders {
+            bail!("filling the backlog accepted only {:?}", fill.outcomes);
+        }
+    }
+
+    let store = RedisStore::connect(&args.settings.redis_url, &format!("bench-{run_id}")).await?;
+    let mut settings = args.settings.persister.clone();
+    settings.consumer = Some("bench-drain".into());
+    settings.block_ms = 100;
+    let batch_size = settings.batch_size;
+    let mut persister = Persister::new(
+        &args.settings.redis_url,
+        &store,
+        db.clone(),
+        &settings,
+        Arc::new(Metrics::default()),
+    )?;
+    let started = Instant::now();
+    let mut last_batch = started;
+    let mut persisted = 0;
+    while persisted < args.drain_orders as usize {
+        match persister.try_execute_task().await? {
+            ExecutionOutcome::Persisted(tally) => {
+                persisted += tally.confirmed + tally.rejected + tally.duplicates;
+                last_batch = Instant::now();
+            }
+            ExecutionOutcome::Idle if started.elapsed() > Duration::from_secs(300) => {
+                bail!("drained only {persisted} orders in 300 s")
+            }
+            ExecutionOutcome::Idle => {}
+        }
+    }
+    let seconds = (last_batch - started).as_secs_f64();
+    let in_postgres: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE sale_id = $1")
+        .bind(&sale_id)
+        .fetch_one(db)
+        .await?;
+    if in_postgres as u64 != args.drain_orders {
+        bail!(
+            "Postgres holds {in_postgres} orders of the drain sale, not {}",
+            args.drain_orders
+        );
+    }
+    Ok(Drain {
+        orders: args.drain_orders,
+        seconds,
+        orders_per_second: args.drain_orders as f64 / seconds,
+        batch_size,
+    })
+}

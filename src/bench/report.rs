@@ -1,0 +1,365 @@
+//! The benchmark's results: the Markdown table, the ratios against the targets, the JSON file
+//! and the SVG chart.
+use super::BenchArgs;
+use super::drain::Drain;
+use crate::loadgen::LoadReport;
+use plotters::prelude::*;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Outcomes that are failures of the service rather than refusals.
+const ERROR_CODES: [&str; 2] = ["unavailable", "internal"];
+
+#[derive(Debug, Serialize)]
+pub struct Measured {
+    pub name: String,
+    pub requests: u64,
+    pub requests_per_second: f64,
+    pub p50_ms: f64,
+    pub p90_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+    /// Accepted during the measured window.
+    pub accepted: u64,
+    pub refused: BTreeMap<String, u64>,
+    /// 5xx answers and requests that got no answer.
+    pub errors: u64,
+    /// Accepted (warm-up included) beyond the stock.
+    pub oversold: u64,
+    /// Orders of the scenario's sale in Postgres once everything settled.
+    pub orders_in_postgres: Option<i64>,
+    /// Accepted (warm-up included) but not in Postgres.
+    pub missing_in_postgres: Option<i64>,
+    pub peak_rss_mib: f64,
+    #[serde(skip)]
+    pub base: String,
+}
+
+impl Measured {
+    pub fn new(
+        name: &str,
+        report: LoadReport,
+        accepted_total: u64,
+        stock: i64,
+        orders_in_postgres: Option<i64>,
+        peak_rss: u64,
+        base: String,
+    ) -> Self {
+        let mut refused = BTreeMap::new();
+        let mut errors = report.transport_errors;
+        for (outcome, count) in &report.outcomes {
+            let server_error =
+                ERROR_CODES.contains(&outcome.as_str()) || outcome.starts_with("http_5");
+            if server_error {
+                errors += count;
+            } else if outcome != "accepted" {
+                refused.insert(outcome.clone(), *count);
+            }
+        }
+        let is_bare = orders_in_postgres.is_none();
+        Self {
+            name: name.to_owned(),
+            requests: report.requests,
+            requests_per_second: report.throughput(),
+            p50_ms: report.latency_ms(0.50),
+            p90_ms: report.latency_ms(0.90),
+            p99_ms: report.latency_ms(0.99),
+            max_ms: report.latency.max() as f64 / 1000.0,
+            accepted: if is_bare { 0 } else { report.count("accepted") },
+            refused,
+            errors,
+            oversold: if is_bare {
+                0
+            } else {
+                (accepted_total as i64 - stock).max(0) as u64
+            },
+            missing_in_postgres: orders_in_postgres.map(|pg| accepted_total as i64 - pg),
+            orders_in_postgres,
+            peak_rss_mib: peak_rss as f64 / (1024.0 * 1024.0),
+            base,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Machine {
+    pub cpus: usize,
+    pub cpu_model: String,
+    pub redis: String,
+    pub postgres: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Run {
+    pub run_id: String,
+    pub started_at: chrono::DateTime<chrono::Utc>,
+    pub machine: Machine,
+    pub seconds_per_scenario: u64,
+    pub concurrency: usize,
+    pub server_workers: usize,
+    pub scenarios: Vec<Measured>,
+    /// `wrk` against the bare endpoint, requests/s, when wrk is installed.
+    pub wrk: Option<f64>,
+    pub drain: Option<Drain>,
+}
+
+impl Run {
+    pub async fn new(args: &BenchArgs, run_id: &str, db: &sqlx::PgPool) -> Self {
+        let cpu_model = std::fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(|info| {
+                info.lines()
+                    .find_map(|line| line.strip_prefix("model name"))
+                    .map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_owned())
+            })
+            .unwrap_or_default();
+        let postgres = sqlx::query_scalar("SHOW server_version")
+            .fetch_one(db)
+            .await
+            .unwrap_or_default();
+        Self {
+            run_id: run_id.to_owned(),
+            started_at: chrono::Utc::now(),
+            machine: Machine {
+                cpus: std::thread::available_parallelism().map_or(0, |n| n.get()),
+                cpu_model,
+                redis: redis_version(&args.settings.redis_url)
+                    .await
+                    .unwrap_or_default(),
+                postgres,
+            },
+            seconds_per_scenario: args.seconds,
+            concurrency: args.concurrency,
+            server_workers: args.server_workers,
+            scenarios: Vec::new(),
+            wrk: None,
+            drain: None,
+        }
+    }
+
+    fn rps(&self, name: &str) -> f64 {
+        self.scenarios
+            .iter()
+            .find(|m| m.name == name)
+            .map_or(f64::NAN, |m| m.requests_per_second)
+    }
+
+    pub fn finish(&self, out: &Path) -> anyhow::Result<()> {
+        println!("{}", self.markdown());
+        let json = serde_json::to_string_pretty(self)?;
+        std::fs::write(out.join(format!("bench-{}.json", self.run_id)), &json)?;
+        std::fs::write(out.join("latest.json"), &json)?;
+        self.chart(&out.join("throughput.svg"))?;
+        println!(
+            "Results: {}/latest.json, chart: {}/throughput.svg",
+            out.display(),
+            out.display()
+        );
+        Ok(())
+    }
+
+    pub fn markdown(&self) -> String {
+        let mut text = format!(
+            "Machine: {} CPUs ({}), Redis {}, Postgres {}. {} connections, {} s per scenario, {} server workers.\n\n",
+            self.machine.cpus,
+            self.machine.cpu_model,
+            self.machine.redis,
+            self.machine.postgres,
+            self.concurrency,
+            self.seconds_per_scenario,
+            self.server_workers
+        );
+        text += "| scenario | requests/s | p50 ms | p90 ms | p99 ms | max ms | accepted | refused | errors | oversold | orders in Postgres | peak RSS MiB |\n";
+        text += "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|\n";
+        for m in &self.scenarios {
+            let refused: Vec<String> = m.refused.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            let orders = m
+                .orders_in_postgres
+                .map_or("–".to_owned(), |n| n.to_string());
+            text += &format!(
+                "| {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.1} | {} | {} | {} | {} | {} | {:.1} |\n",
+                m.name,
+                m.requests_per_second,
+                m.p50_ms,
+                m.p90_ms,
+                m.p99_ms,
+                m.max_ms,
+                m.accepted,
+                if refused.is_empty() {
+                    "–".to_owned()
+                } else {
+                    refused.join(", ")
+                },
+                m.errors,
+                m.oversold,
+                orders,
+                m.peak_rss_mib
+            );
+        }
+        text += "\n";
+        text += &self.targets();
+        text
+    }
+
+    fn targets(&self) -> String {
+        let bare = self.rps("bare");
+        let reserve = self.scenarios.iter().find(|m| m.name == "redis reserve");
+        let peak_rss = self
+            .scenarios
+            .iter()
+            .filter(|m| m.name.starts_with("redis"))
+            .map(|m| m.peak_rss_mib)
+            .fold(0.0, f64::max);
+        let drain = self
+            .drain
+            .as_ref()
+            .map_or(f64::NAN, |d| d.orders_per_second);
+        let mut rows = vec![
+            (
+                "reserve path / bare ceiling",
+                self.rps("redis reserve") / bare,
+                ">= 0.70",
+                self.rps("redis reserve") / bare >= 0.70,
+            ),
+            (
+                "sold-out path / bare ceiling",
+                self.rps("redis sold-out") / bare,
+                ">= 0.90",
+                self.rps("redis sold-out") / bare >= 0.90,
+            ),
+            (
+                "redis reserve / pg-lock",
+                self.rps("redis reserve") / self.rps("pg-lock"),
+                ">= 80",
+                self.rps("redis reserve") / self.rps("pg-lock") >= 80.0,
+            ),
+            (
+                "reserve p99 (ms)",
+                reserve.map_or(f64::NAN, |m| m.p99_ms),
+                "<= 10",
+                reserve.is_some_and(|m| m.p99_ms <= 10.0),
+            ),
+            (
+                "persister drain (orders/s)",
+                drain,
+                ">= 50000",
+                drain >= 50_000.0,
+            ),
+            ("server peak RSS (MiB)", peak_rss, "<= 64", peak_rss <= 64.0),
+        ];
+        if let Some(wrk) = self.wrk {
+            rows.push((
+                "load generator / wrk on bare",
+                bare / wrk,
+                ">= 1.00",
+                bare >= wrk,
+            ));
+        }
+        let mut text = "| measure | value | target | met |\n|---|---:|---|---|\n".to_owned();
+        for (name, value, target, met) in rows {
+            text += &format!(
+                "| {name} | {value:.2} | {target} | {} |\n",
+                if met { "yes" } else { "NO" }
+            );
+        }
+        if let Some(wrk) = self.wrk {
+            text += &format!(
+                "\nwrk on the bare endpoint: {wrk:.0} requests/s; this load generator: {bare:.0} requests/s.\n"
+            );
+        }
+        if let Some(drain) = &self.drain {
+            text += &format!(
+                "Persister drain: {} orders in {:.2} s = {:.0} orders/s (batches of {}).\n",
+                drain.orders, drain.seconds, drain.orders_per_second, drain.batch_size
+            );
+        }
+        text
+    }
+
+    fn chart(&self, path: &Path) -> anyhow::Result<()> {
+        let names: Vec<&str> = self.scenarios.iter().map(|m| m.name.as_str()).collect();
+        let top = self
+            .scenarios
+            .iter()
+            .map(|m| m.requests_per_second)
+            .fold(1.0, f64::max)
+            * 2.0;
+        let root = SVGBackend::new(path, (900, 500)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let caption = format!(
+            "Requests/s, {} connections, {} CPUs (log scale)",
+            self.concurrency, self.machine.cpus
+        );
+        let mut chart = ChartBuilder::on(&root)
+            .caption(caption, ("sans-serif", 22))
+            .margin(15)
+            .x_label_area_size(40)
+            .y_label_area_size(70)
+            .build_cartesian_2d((0..names.len()).into_segmented(), (10f64..top).log_scale())?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(names.len())
+            .x_label_formatter(&|segment| match segment {
+                SegmentValue::CenterOf(i) => names.get(*i).copied().unwrap_or("").to_owned(),
+                _ => String::new(),
+            })
+            .y_desc("requests/s")
+            .draw()?;
+        chart.draw_series(
+            Histogram::vertical(&chart)
+                .baseline(10.0)
+                .style(BLUE.mix(0.6).filled())
+                .margin(12)
+                .data(
+                    self.scenarios
+                        .iter()
+                        .enumerate()
+                        .map(|(i, m)| (i, m.requests_per_second)),
+                ),
+        )?;
+        root.present()?;
+        Ok(())
+    }
+}
+
+/// Runs `wrk` with the same connections and duration against the bare endpoint.
+pub async fn wrk(args: &BenchArgs, base: &str) -> Option<f64> {
+    let script = args.out.join("wrk-post.lua");
+    std::fs::write(
+        &script,
+        "wrk.method = \"POST\"\nwrk.body = '{\"user_id\":\"wrk-buyer\"}'\nwrk.headers[\"Content-Type\"] = \"application/json\"\n",
+    )
+    .ok()?;
+    let output = tokio::process::Command::new("wrk")
+        .args(["-t", &args.server_workers.max(1).to_string()])
+        .args(["-c", &args.concurrency.to_string()])
+        .args(["-d", &format!("{}s", args.seconds)])
+        .arg("-s")
+        .arg(&script)
+        .arg(format!("{base}/bare"))
+        .output()
+        .await
+        .ok()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    text.lines()
+        .find_map(|line| line.strip_prefix("Requests/sec:"))
+        .and_then(|value| value.trim().parse().ok())
+}
+
+async fn redis_version(url: &str) -> anyhow::Result<String> {
+    let mut conn = redis::Client::open(url)?
+        .get_multiplexed_async_connection()
+        .await?;
+    let info: String = redis::cmd("INFO")
+        .arg("server")
+        .query_async(&mut conn)
+        .await?;
+    Ok(info
+        .lines()
+        .find_map(|line| line.strip_prefix("redis_version:"))
+        .unwrap_or_default()
+        .trim()
+        .to_owned())
+}
