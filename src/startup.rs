@@ -6,6 +6,7 @@ use crate::persister::Persister;
 use crate::routes;
 use crate::sold_out::SoldOutCache;
 use crate::store::RedisStore;
+use crate::telemetry::RequestSpan;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
@@ -31,7 +32,7 @@ pub struct AppState {
 pub struct Application {
     port: u16,
     server: Server,
-    persister: Option<JoinHandle<()>>,
+    persisters: Vec<JoinHandle<()>>,
     shutdown: CancellationToken,
 }
 
@@ -56,17 +57,17 @@ impl Application {
         let port = listener.local_addr()?.port();
 
         let shutdown = CancellationToken::new();
-        let persister = if settings.persister.enabled {
-            let persister = Persister::new(
+        let persisters = if settings.persister.enabled {
+            Persister::spawn_all(
                 &settings.redis_url,
                 &redis,
-                db.clone(),
+                &db,
                 &settings.persister,
-                metrics.clone(),
-            )?;
-            Some(tokio::spawn(persister.run(shutdown.clone())))
+                &metrics,
+                &shutdown,
+            )?
         } else {
-            None
+            Vec::new()
         };
 
         let engines = EngineFactory::new(
@@ -84,7 +85,7 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(routes::reject_oversized_bodies))
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<RequestSpan>::new())
                 .app_data(state.clone())
                 .data_factory({
                     let engines = engines.clone();
@@ -98,7 +99,7 @@ impl Application {
         Ok(Self {
             port,
             server,
-            persister,
+            persisters,
             shutdown,
         })
     }
@@ -112,13 +113,13 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until the server is stopped, then stops the persister and waits for it to
+    /// Serves until the server is stopped, then stops the persisters and waits for each to
     /// settle the batch it holds.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let served = self.server.await;
         self.shutdown.cancel();
-        if let Some(persister) = self.persister {
-            persister.await.context("the persister task panicked")?;
+        for persister in self.persisters {
+            persister.await.context("a persister task panicked")?;
         }
         served.context("HTTP server failed")
     }

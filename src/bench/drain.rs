@@ -1,15 +1,16 @@
 //! The persister's drain rate: a backlog of accepted orders moved from Redis to Postgres.
-use super::server::ServerProcess;
-use super::{BenchArgs, admin, server_env};
+use super::server::{ServerProcess, admin};
+use super::{BenchArgs, server_env};
 use crate::loadgen::{self, Limit, LoadPlan};
 use crate::metrics::Metrics;
-use crate::persister::{ExecutionOutcome, Persister};
+use crate::persister::Persister;
 use crate::store::RedisStore;
 use anyhow::bail;
 use serde::Serialize;
 use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
 
 #[derive(Debug, Serialize)]
 pub struct Drain {
@@ -17,10 +18,11 @@ pub struct Drain {
     pub seconds: f64,
     pub orders_per_second: f64,
     pub batch_size: usize,
+    pub consumers: usize,
 }
 
-/// Fills a sale's stream through the HTTP API with the persister off, then times one persister
-/// (the same code the server runs, driven in this process) until Postgres holds every order.
+/// Fills a sale's stream through the HTTP API with the persister off, then times the persister
+/// loops a server runs (started here, same code and settings) until Postgres holds every order.
 pub async fn measure(args: &BenchArgs, run_id: &str, db: &sqlx::PgPool) -> anyhow::Result<Drain> {
     let token = uuid::Uuid::new_v4().simple().to_string();
     let mut env = server_env(args, run_id, &token);
@@ -45,32 +47,36 @@ pub async fn measure(args: &BenchArgs, run_id: &str, db: &sqlx::PgPool) -> anyho
 
     let store = RedisStore::connect(&args.settings.redis_url, &format!("bench-{run_id}")).await?;
     let mut settings = args.settings.persister.clone();
-    settings.consumer = Some("bench-drain".into());
-    settings.block_ms = 100;
-    let batch_size = settings.batch_size;
-    let mut persister = Persister::new(
+    settings.consumer = Some(format!("bench-drain-{run_id}"));
+    let shutdown = CancellationToken::new();
+    let started = Instant::now();
+    let persisters = Persister::spawn_all(
         &args.settings.redis_url,
         &store,
-        db.clone(),
+        db,
         &settings,
-        Arc::new(Metrics::default()),
+        &Arc::new(Metrics::default()),
+        &shutdown,
     )?;
-    let started = Instant::now();
-    let mut last_batch = started;
-    let mut persisted = 0;
-    while persisted < args.drain_orders as usize {
-        match persister.try_execute_task().await? {
-            ExecutionOutcome::Persisted(tally) => {
-                persisted += tally.confirmed + tally.rejected + tally.duplicates;
-                last_batch = Instant::now();
-            }
-            ExecutionOutcome::Idle if started.elapsed() > Duration::from_secs(300) => {
-                bail!("drained only {persisted} orders in 300 s")
-            }
-            ExecutionOutcome::Idle => {}
+    // `sold` moves with every committed batch: cheaper to poll than counting the orders.
+    loop {
+        let sold: i64 = sqlx::query_scalar("SELECT sold FROM sales WHERE id = $1")
+            .bind(&sale_id)
+            .fetch_one(db)
+            .await?;
+        if sold as u64 >= args.drain_orders {
+            break;
         }
+        if started.elapsed() > Duration::from_secs(300) {
+            bail!("drained only {sold} orders in 300 s");
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let seconds = (last_batch - started).as_secs_f64();
+    let seconds = started.elapsed().as_secs_f64();
+    shutdown.cancel();
+    for persister in persisters {
+        persister.await?;
+    }
     let in_postgres: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE sale_id = $1")
         .bind(&sale_id)
         .fetch_one(db)
@@ -81,10 +87,12 @@ pub async fn measure(args: &BenchArgs, run_id: &str, db: &sqlx::PgPool) -> anyho
             args.drain_orders
         );
     }
+    super::forget_sale(args, run_id, &sale_id).await?;
     Ok(Drain {
         orders: args.drain_orders,
         seconds,
         orders_per_second: args.drain_orders as f64 / seconds,
-        batch_size,
+        batch_size: settings.batch_size,
+        consumers: settings.consumers,
     })
 }

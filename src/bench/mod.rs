@@ -3,20 +3,25 @@
 //! reserve and sold-out paths, and every classic engine; then the persister's drain rate.
 //! Each server runs as its own process, measured for peak RSS.
 mod bare;
+mod chart;
 mod drain;
+mod machine;
 mod report;
 mod server;
+mod wrk;
 
 pub use bare::serve as serve_bare;
 
 use crate::configuration::Settings;
 use crate::db;
+use crate::domain::SaleId;
 use crate::loadgen::{self, Limit, LoadPlan};
+use crate::store::KeySpace;
 use anyhow::{Context, bail};
 use clap::Args;
 use report::{Measured, Run};
-use serde_json::{Value, json};
-use server::ServerProcess;
+use serde_json::json;
+use server::{ServerProcess, admin, admin_get};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -31,12 +36,15 @@ pub struct BenchArgs {
     /// HTTP worker threads of each server under test.
     #[arg(long, default_value_t = 2)]
     pub server_workers: usize,
-    /// Backlog the persister drains in the drain measurement.
+    /// Backlog the persister drains in the drain measurement (0 skips it).
     #[arg(long, default_value_t = 200_000)]
     pub drain_orders: u64,
     /// Where results (JSON, SVG chart, server logs) go.
     #[arg(long, default_value = "bench-results")]
     pub out: PathBuf,
+    /// Run only these scenarios (comma-separated names as in the table, e.g. `bare,pg-lock`).
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
     /// Skip the comparison with `wrk` even if it is installed.
     #[arg(long)]
     pub no_wrk: bool,
@@ -97,25 +105,27 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let run_id = uuid::Uuid::now_v7().simple().to_string();
     let mut run = Run::new(&args, &run_id, &db).await;
 
-    for scenario in &SCENARIOS {
+    let chosen = |s: &&Scenario| args.only.is_empty() || args.only.iter().any(|o| o == s.name);
+    for scenario in SCENARIOS.iter().filter(chosen) {
         eprintln!("bench: {} ...", scenario.name);
-        let measured = measure(&args, &run_id, scenario, &db).await?;
-        if scenario.engine.is_none() && !args.no_wrk {
-            run.wrk = report::wrk(&args, &measured.base).await;
-        }
+        let (measured, wrk) = measure(&args, &run_id, scenario, &db).await?;
+        run.wrk = run.wrk.or(wrk);
         run.scenarios.push(measured);
     }
-    eprintln!("bench: persister drain of {} orders ...", args.drain_orders);
-    run.drain = Some(drain::measure(&args, &run_id, &db).await?);
+    if args.drain_orders > 0 {
+        eprintln!("bench: persister drain of {} orders ...", args.drain_orders);
+        run.drain = Some(drain::measure(&args, &run_id, &db).await?);
+    }
     run.finish(&args.out)
 }
 
+/// Runs one scenario; against the bare endpoint, also `wrk` (when installed) for comparison.
 async fn measure(
     args: &BenchArgs,
     run_id: &str,
     scenario: &Scenario,
     db: &sqlx::PgPool,
-) -> anyhow::Result<Measured> {
+) -> anyhow::Result<(Measured, Option<f64>)> {
     let token = uuid::Uuid::new_v4().simple().to_string();
     let mut env = server_env(args, run_id, &token);
     let command = match scenario.engine {
@@ -158,19 +168,24 @@ async fn measure(
     let report = load(Limit::Duration(Duration::from_secs(args.seconds)), "buyer").await?;
     let peak_rss = server.peak_rss()?;
     let accepted = warmup.count("accepted") + report.count("accepted");
-    let settled = match scenario.engine {
-        Some(_) => Some(settle(&server.base, &token, &sale_id, db).await?),
-        None => None,
+    let (settled, wrk) = match scenario.engine {
+        Some(_) => {
+            let settled = settle(&server.base, &token, &sale_id, db).await?;
+            forget_sale(args, run_id, &sale_id).await?;
+            (Some(settled), None)
+        }
+        None if !args.no_wrk => (None, wrk::wrk(args, &server.base).await),
+        None => (None, None),
     };
-    Ok(Measured::new(
+    let measured = Measured::new(
         scenario.name,
         report,
         accepted,
         scenario.stock,
         settled,
         peak_rss,
-        server.base.clone(),
-    ))
+    );
+    Ok((measured, wrk))
 }
 
 /// Environment of every server under test: its own Redis prefix, quiet logs.
@@ -206,30 +221,19 @@ async fn settle(base: &str, token: &str, sale: &str, db: &sqlx::PgPool) -> anyho
     )
 }
 
-async fn admin(base: &str, token: &str, path: &str, body: Value) -> anyhow::Result<Value> {
-    let response = reqwest::Client::new()
-        .post(format!("{base}{path}"))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
+/// Deletes a measured sale's Redis keys: a benchmark's buyers would otherwise pile up in Redis
+/// and make its AOF rewrites (fork and copy) a noise in later measurements.
+async fn forget_sale(args: &BenchArgs, run_id: &str, sale: &str) -> anyhow::Result<()> {
+    let keys = KeySpace::new(&format!("bench-{run_id}"))?;
+    let sale_id = SaleId::parse(sale)?;
+    let mut conn = redis::Client::open(args.settings.redis_url.as_str())?
+        .get_multiplexed_async_connection()
         .await?;
-    if !response.status().is_success() {
-        bail!(
-            "{path} answered {}: {}",
-            response.status(),
-            response.text().await?
-        );
-    }
-    Ok(response.json().await?)
-}
-
-async fn admin_get(base: &str, token: &str, path: &str) -> anyhow::Result<Value> {
-    Ok(reqwest::Client::new()
-        .get(format!("{base}{path}"))
-        .bearer_auth(token)
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?)
+    redis::pipe()
+        .cmd("UNLINK")
+        .arg(keys.sale(&sale_id).all().as_slice())
+        .srem(keys.sales_index(), sale)
+        .exec_async(&mut conn)
+        .await?;
+    Ok(())
 }

@@ -1,9 +1,8 @@
-//! The benchmark's results: the Markdown table, the ratios against the targets, the JSON file
-//! and the SVG chart.
-use super::BenchArgs;
+//! The benchmark's results: the Markdown table, the ratios against the targets, the JSON file.
 use super::drain::Drain;
+use super::machine::Machine;
+use super::{BenchArgs, chart};
 use crate::loadgen::LoadReport;
-use plotters::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -32,8 +31,6 @@ pub struct Measured {
     /// Accepted (warm-up included) but not in Postgres.
     pub missing_in_postgres: Option<i64>,
     pub peak_rss_mib: f64,
-    #[serde(skip)]
-    pub base: String,
 }
 
 impl Measured {
@@ -44,7 +41,6 @@ impl Measured {
         stock: i64,
         orders_in_postgres: Option<i64>,
         peak_rss: u64,
-        base: String,
     ) -> Self {
         let mut refused = BTreeMap::new();
         let mut errors = report.transport_errors;
@@ -77,17 +73,8 @@ impl Measured {
             missing_in_postgres: orders_in_postgres.map(|pg| accepted_total as i64 - pg),
             orders_in_postgres,
             peak_rss_mib: peak_rss as f64 / (1024.0 * 1024.0),
-            base,
         }
     }
-}
-
-#[derive(Debug, Serialize)]
-pub struct Machine {
-    pub cpus: usize,
-    pub cpu_model: String,
-    pub redis: String,
-    pub postgres: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -106,29 +93,10 @@ pub struct Run {
 
 impl Run {
     pub async fn new(args: &BenchArgs, run_id: &str, db: &sqlx::PgPool) -> Self {
-        let cpu_model = std::fs::read_to_string("/proc/cpuinfo")
-            .ok()
-            .and_then(|info| {
-                info.lines()
-                    .find_map(|line| line.strip_prefix("model name"))
-                    .map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_owned())
-            })
-            .unwrap_or_default();
-        let postgres = sqlx::query_scalar("SHOW server_version")
-            .fetch_one(db)
-            .await
-            .unwrap_or_default();
         Self {
             run_id: run_id.to_owned(),
             started_at: chrono::Utc::now(),
-            machine: Machine {
-                cpus: std::thread::available_parallelism().map_or(0, |n| n.get()),
-                cpu_model,
-                redis: redis_version(&args.settings.redis_url)
-                    .await
-                    .unwrap_or_default(),
-                postgres,
-            },
+            machine: Machine::probe(&args.settings.redis_url, db).await,
             seconds_per_scenario: args.seconds,
             concurrency: args.concurrency,
             server_workers: args.server_workers,
@@ -150,7 +118,7 @@ impl Run {
         let json = serde_json::to_string_pretty(self)?;
         std::fs::write(out.join(format!("bench-{}.json", self.run_id)), &json)?;
         std::fs::write(out.join("latest.json"), &json)?;
-        self.chart(&out.join("throughput.svg"))?;
+        chart::draw(self, &out.join("throughput.svg"))?;
         println!(
             "Results: {}/latest.json, chart: {}/throughput.svg",
             out.display(),
@@ -270,96 +238,14 @@ impl Run {
         }
         if let Some(drain) = &self.drain {
             text += &format!(
-                "Persister drain: {} orders in {:.2} s = {:.0} orders/s (batches of {}).\n",
-                drain.orders, drain.seconds, drain.orders_per_second, drain.batch_size
+                "Persister drain: {} orders in {:.2} s = {:.0} orders/s ({} consumers, batches of {}).\n",
+                drain.orders,
+                drain.seconds,
+                drain.orders_per_second,
+                drain.consumers,
+                drain.batch_size
             );
         }
         text
     }
-
-    fn chart(&self, path: &Path) -> anyhow::Result<()> {
-        let names: Vec<&str> = self.scenarios.iter().map(|m| m.name.as_str()).collect();
-        let top = self
-            .scenarios
-            .iter()
-            .map(|m| m.requests_per_second)
-            .fold(1.0, f64::max)
-            * 2.0;
-        let root = SVGBackend::new(path, (900, 500)).into_drawing_area();
-        root.fill(&WHITE)?;
-        let caption = format!(
-            "Requests/s, {} connections, {} CPUs (log scale)",
-            self.concurrency, self.machine.cpus
-        );
-        let mut chart = ChartBuilder::on(&root)
-            .caption(caption, ("sans-serif", 22))
-            .margin(15)
-            .x_label_area_size(40)
-            .y_label_area_size(70)
-            .build_cartesian_2d((0..names.len()).into_segmented(), (10f64..top).log_scale())?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_labels(names.len())
-            .x_label_formatter(&|segment| match segment {
-                SegmentValue::CenterOf(i) => names.get(*i).copied().unwrap_or("").to_owned(),
-                _ => String::new(),
-            })
-            .y_desc("requests/s")
-            .draw()?;
-        chart.draw_series(
-            Histogram::vertical(&chart)
-                .baseline(10.0)
-                .style(BLUE.mix(0.6).filled())
-                .margin(12)
-                .data(
-                    self.scenarios
-                        .iter()
-                        .enumerate()
-                        .map(|(i, m)| (i, m.requests_per_second)),
-                ),
-        )?;
-        root.present()?;
-        Ok(())
-    }
-}
-
-/// Runs `wrk` with the same connections and duration against the bare endpoint.
-pub async fn wrk(args: &BenchArgs, base: &str) -> Option<f64> {
-    let script = args.out.join("wrk-post.lua");
-    std::fs::write(
-        &script,
-        "wrk.method = \"POST\"\nwrk.body = '{\"user_id\":\"wrk-buyer\"}'\nwrk.headers[\"Content-Type\"] = \"application/json\"\n",
-    )
-    .ok()?;
-    let output = tokio::process::Command::new("wrk")
-        .args(["-t", &args.server_workers.max(1).to_string()])
-        .args(["-c", &args.concurrency.to_string()])
-        .args(["-d", &format!("{}s", args.seconds)])
-        .arg("-s")
-        .arg(&script)
-        .arg(format!("{base}/bare"))
-        .output()
-        .await
-        .ok()?;
-    let text = String::from_utf8_lossy(&output.stdout);
-    text.lines()
-        .find_map(|line| line.strip_prefix("Requests/sec:"))
-        .and_then(|value| value.trim().parse().ok())
-}
-
-async fn redis_version(url: &str) -> anyhow::Result<String> {
-    let mut conn = redis::Client::open(url)?
-        .get_multiplexed_async_connection()
-        .await?;
-    let info: String = redis::cmd("INFO")
-        .arg("server")
-        .query_async(&mut conn)
-        .await?;
-    Ok(info
-        .lines()
-        .find_map(|line| line.strip_prefix("redis_version:"))
-        .unwrap_or_default()
-        .trim()
-        .to_owned())
 }

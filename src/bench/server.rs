@@ -1,5 +1,6 @@
 //! A server under test, run as a child process so its CPU and memory are its own.
 use anyhow::{Context, bail};
+use serde_json::Value;
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -68,4 +69,33 @@ impl Drop for ServerProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// An admin `POST`, failing on any error status.
+pub async fn admin(base: &str, token: &str, path: &str, body: Value) -> anyhow::Result<Value> {
+    let response = reqwest::Client::new()
+        .post(format!("{base}{path}"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await?;
+    if !response.status().is_success() {
+        bail!(
+            "{path} answered {}: {}",
+            response.status(),
+            response.text().await?
+        );
+    }
+    Ok(response.json().await?)
+}
+
+pub async fn admin_get(base: &str, token: &str, path: &str) -> anyhow::Result<Value> {
+    Ok(reqwest::Client::new()
+        .get(format!("{base}{path}"))
+        .bearer_auth(token)
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?)
 }

@@ -11,6 +11,7 @@
 mod postgres;
 mod queue;
 mod redis;
+mod snapshot;
 
 pub use postgres::{PostgresEngine, Strategy};
 pub use queue::QueueEngine;

@@ -9,18 +9,28 @@ use redis::{AsyncCommands, RedisResult};
 /// covers clock differences between this instance and Redis, whose clock closes the sale.
 const FORGET_AFTER_END: TimeDelta = TimeDelta::minutes(1);
 
-/// The sales to read, from the sales index, and the number of orders waiting in their streams
-/// (delivered but unacknowledged, or not yet delivered). Sales that ended and are fully
-/// persisted leave the index, so the persister's work does not grow with past sales.
-pub async fn refresh(
+/// The sales in the index, whose streams are to be read. One cheap call, made before every
+/// read so that a new sale's first orders are picked up at once.
+pub async fn list(
     conn: &mut deadpool_redis::Connection,
     keys: &KeySpace,
-) -> RedisResult<(Vec<SaleId>, usize)> {
+) -> RedisResult<Vec<SaleId>> {
     let ids: Vec<String> = conn.smembers(keys.sales_index()).await?;
-    let mut sales = Vec::with_capacity(ids.len());
+    Ok(ids.iter().filter_map(|id| SaleId::parse(id).ok()).collect())
+}
+
+/// The number of orders waiting in the sales' streams (delivered but unacknowledged, or not yet
+/// delivered). Sales that ended and are fully persisted leave the index and `sales`, so the
+/// persister's work does not grow with past sales.
+pub async fn measure_backlog(
+    conn: &mut deadpool_redis::Connection,
+    keys: &KeySpace,
+    sales: &mut Vec<SaleId>,
+) -> RedisResult<usize> {
     let mut backlog = 0;
-    for sale in ids.iter().filter_map(|id| SaleId::parse(id).ok()) {
-        let sale_keys = keys.sale(&sale);
+    let mut finished = Vec::new();
+    for sale in sales.iter() {
+        let sale_keys = keys.sale(sale);
         let info: StreamInfoGroupsReply = conn.xinfo_groups(&sale_keys.orders).await?;
         let waiting: usize = info
             .groups
@@ -32,11 +42,11 @@ pub async fn refresh(
         if waiting == 0 && ended_long_ago(conn, &sale_keys.sale).await? {
             let _: () = conn.srem(keys.sales_index(), sale.as_str()).await?;
             tracing::info!(sale_id = %sale, "sale ended and fully persisted; no longer read");
-        } else {
-            sales.push(sale);
+            finished.push(sale.clone());
         }
     }
-    Ok((sales, backlog))
+    sales.retain(|sale| !finished.contains(sale));
+    Ok(backlog)
 }
 
 async fn ended_long_ago(

@@ -19,6 +19,7 @@ use sqlx::PgPool;
 use std::sync::Arc;
 use std::time::Duration;
 use stream::{ReaderSettings, StreamReader};
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
@@ -104,6 +105,35 @@ impl Persister {
             }
         }
         Ok(ExecutionOutcome::Persisted(tally))
+    }
+
+    /// Starts `settings.consumers` persister loops, named apart, until `shutdown`.
+    pub fn spawn_all(
+        redis_url: &str,
+        store: &RedisStore,
+        db: &PgPool,
+        settings: &PersisterSettings,
+        metrics: &Arc<Metrics>,
+        shutdown: &CancellationToken,
+    ) -> anyhow::Result<Vec<JoinHandle<()>>> {
+        let base = settings
+            .consumer
+            .clone()
+            .unwrap_or_else(|| format!("persister-{}", uuid::Uuid::now_v7().simple()));
+        (0..settings.consumers.max(1))
+            .map(|n| {
+                let mut loop_settings = settings.clone();
+                loop_settings.consumer = Some(format!("{base}-{n}"));
+                let persister = Self::new(
+                    redis_url,
+                    store,
+                    db.clone(),
+                    &loop_settings,
+                    metrics.clone(),
+                )?;
+                Ok(tokio::spawn(persister.run(shutdown.clone())))
+            })
+            .collect()
     }
 
     /// Runs until `shutdown` is cancelled, then returns once the batch in hand is settled.

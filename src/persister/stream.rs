@@ -13,8 +13,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
-/// How often the list of sales (and so of streams) and the backlog gauge are refreshed.
-const REFRESH_EVERY: Duration = Duration::from_secs(1);
+/// How often the backlog gauge is measured (and finished sales are forgotten).
+const MEASURE_EVERY: Duration = Duration::from_secs(1);
 
 /// One order as the reservation script wrote it to the stream.
 #[derive(Debug, Clone)]
@@ -45,7 +45,7 @@ pub struct StreamReader {
     block: Duration,
     claim_idle: Duration,
     sales: Vec<SaleId>,
-    refreshed_at: Option<Instant>,
+    measured_at: Option<Instant>,
     claimed_at: Option<Instant>,
     metrics: Arc<Metrics>,
 }
@@ -75,7 +75,7 @@ impl StreamReader {
             block: settings.block,
             claim_idle: settings.claim_idle,
             sales: Vec::new(),
-            refreshed_at: None,
+            measured_at: None,
             claimed_at: None,
             metrics,
         }
@@ -85,9 +85,7 @@ impl StreamReader {
     /// due and finds some, otherwise new entries (waiting up to `block` for them).
     pub async fn next_batch(&mut self) -> RedisResult<Vec<SaleBatch>> {
         let due = |at: Option<Instant>, every: Duration| at.is_none_or(|t| t.elapsed() >= every);
-        if self.sales.is_empty() || due(self.refreshed_at, REFRESH_EVERY) {
-            self.refresh().await?;
-        }
+        self.refresh(due(self.measured_at, MEASURE_EVERY)).await?;
         if self.sales.is_empty() {
             tokio::time::sleep(self.block).await;
             return Ok(Vec::new());
@@ -124,12 +122,15 @@ impl StreamReader {
             .await
     }
 
-    async fn refresh(&mut self) -> RedisResult<()> {
+    async fn refresh(&mut self, measure: bool) -> RedisResult<()> {
         let mut conn = self.pool.get().await.map_err(pool_error)?;
-        let (sales, backlog) = active_sales::refresh(&mut conn, &self.keys).await?;
-        self.sales = sales;
-        self.refreshed_at = Some(Instant::now());
-        self.metrics.set_orders_pending(backlog);
+        self.sales = active_sales::list(&mut conn, &self.keys).await?;
+        if measure {
+            let backlog =
+                active_sales::measure_backlog(&mut conn, &self.keys, &mut self.sales).await?;
+            self.metrics.set_orders_pending(backlog);
+            self.measured_at = Some(Instant::now());
+        }
         Ok(())
     }
 

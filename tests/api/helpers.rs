@@ -66,6 +66,7 @@ pub async fn test_settings() -> (Settings, String) {
         sold_out_recheck_ms: 500,
         persister: PersisterSettings {
             enabled: true,
+            consumers: 2,
             batch_size: 500,
             block_ms: 100,
             claim_idle_ms: 30_000,

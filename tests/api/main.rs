@@ -4,6 +4,7 @@ mod admin;
 mod engines;
 mod health;
 mod helpers;
+mod loadgen;
 mod orders;
 mod persister;
 mod validation;

@@ -1,0 +1,48 @@
+//! What the benchmark ran on, recorded with its figures.
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+pub struct Machine {
+    pub cpus: usize,
+    pub cpu_model: String,
+    pub redis: String,
+    pub postgres: String,
+}
+
+impl Machine {
+    pub async fn probe(redis_url: &str, db: &sqlx::PgPool) -> Self {
+        let cpu_model = std::fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(|info| {
+                info.lines()
+                    .find_map(|line| line.strip_prefix("model name"))
+                    .map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_owned())
+            })
+            .unwrap_or_default();
+        Self {
+            cpus: std::thread::available_parallelism().map_or(0, |n| n.get()),
+            cpu_model,
+            redis: redis_version(redis_url).await.unwrap_or_default(),
+            postgres: sqlx::query_scalar("SHOW server_version")
+                .fetch_one(db)
+                .await
+                .unwrap_or_default(),
+        }
+    }
+}
+
+async fn redis_version(url: &str) -> anyhow::Result<String> {
+    let mut conn = redis::Client::open(url)?
+        .get_multiplexed_async_connection()
+        .await?;
+    let info: String = redis::cmd("INFO")
+        .arg("server")
+        .query_async(&mut conn)
+        .await?;
+    Ok(info
+        .lines()
+        .find_map(|line| line.strip_prefix("redis_version:"))
+        .unwrap_or_default()
+        .trim()
+        .to_owned())
+}
