@@ -28,6 +28,7 @@ pub struct Metrics {
     persister_batches: Family<Outcome, Counter>,
     persister_orders: Family<Status, Counter>,
     persister_lag: Gauge<f64, AtomicU64>,
+    dead_letters: Counter,
 }
 
 impl Default for Metrics {
@@ -39,6 +40,7 @@ impl Default for Metrics {
         let persister_batches = Family::<Outcome, Counter>::default();
         let persister_orders = Family::<Status, Counter>::default();
         let persister_lag = Gauge::<f64, AtomicU64>::default();
+        let dead_letters = Counter::default();
 
         let mut registry = Registry::with_prefix("flashsale");
         registry.register(
@@ -71,8 +73,14 @@ impl Default for Metrics {
             "Age of the oldest order in the last batch written",
             persister_lag.clone(),
         );
+        registry.register(
+            "persister_dead_letters",
+            "Stream entries moved to a dead-letter stream because they can never be written",
+            dead_letters.clone(),
+        );
         Self {
             registry,
+            dead_letters,
             order_attempts,
             order_duration,
             orders_pending,
@@ -102,6 +110,10 @@ impl Metrics {
         self.persister_orders
             .get_or_create(&Status { status })
             .inc_by(count as u64);
+    }
+
+    pub fn dead_lettered(&self, count: usize) {
+        self.dead_letters.inc_by(count as u64);
     }
 
     pub fn set_persister_lag(&self, lag: Duration) {

@@ -3,13 +3,17 @@
 //! It reads with a consumer group, writes each batch in one transaction (idempotent, behind the
 //! stock guard), and acknowledges entries only after the commit, so a crash at any point leaves
 //! them pending for another consumer to claim. While Postgres is down it keeps the batch and
-//! retries with backoff; on shutdown it finishes the batch in hand first.
+//! retries with backoff; on shutdown it finishes the batch in hand first. An entry that can
+//! never be written (malformed, or refused by Postgres for its data three times) goes to the
+//! sale's dead-letter stream instead of blocking the entries behind it.
 mod active_sales;
+mod dead_letters;
+mod entries;
 mod postgres;
 mod stream;
 
+pub use entries::{DeadEntry, SaleBatch, StreamOrder};
 pub use postgres::Tally;
-pub use stream::{SaleBatch, StreamOrder};
 
 use crate::configuration::PersisterSettings;
 use crate::metrics::Metrics;
@@ -24,6 +28,10 @@ use tokio_util::sync::CancellationToken;
 
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
+/// A batch refused this many times for its data (not for an outage) is written one order at a
+/// time, to find the order that can never be written.
+const ATTEMPTS_BEFORE_ISOLATING: u32 = 3;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExecutionOutcome {
     Persisted(Tally),
@@ -37,6 +45,8 @@ pub struct Persister {
     metrics: Arc<Metrics>,
     /// A batch read but not yet committed (Postgres failed): retried before reading more.
     unsettled: Option<Vec<SaleBatch>>,
+    /// Failed attempts at the unsettled batch.
+    failed_attempts: u32,
 }
 
 impl Persister {
@@ -68,6 +78,7 @@ impl Persister {
             db,
             metrics,
             unsettled: None,
+            failed_attempts: 0,
         })
     }
 
@@ -75,36 +86,53 @@ impl Persister {
     pub async fn try_execute_task(&mut self) -> anyhow::Result<ExecutionOutcome> {
         let mut batch = match self.unsettled.take() {
             Some(batch) => batch,
-            None => self
-                .reader
-                .next_batch()
-                .await
-                .context("reading order streams")?,
+            None => {
+                self.failed_attempts = 0;
+                self.reader
+                    .next_batch()
+                    .await
+                    .context("reading order streams")?
+            }
         };
+        if let Err(e) = self.bury_malformed(&mut batch).await {
+            self.unsettled = Some(batch);
+            return Err(e).context("moving malformed entries to the dead letters");
+        }
         if batch.iter().all(|sale| sale.orders.is_empty()) {
             self.metrics.set_persister_lag(Duration::ZERO);
             return Ok(ExecutionOutcome::Idle);
         }
-        let tally = match postgres::persist(&self.db, &mut batch).await {
-            Ok(tally) => tally,
+        match postgres::persist(&self.db, &mut batch).await {
+            Ok(tally) => {
+                self.metrics.persister_batch(true);
+                self.record_lag(&batch);
+                self.acknowledge(&batch, tally).await;
+                Ok(ExecutionOutcome::Persisted(tally))
+            }
             Err(e) => {
                 self.metrics.persister_batch(false);
+                self.failed_attempts += 1;
+                if postgres::is_data_error(&e) && self.failed_attempts >= ATTEMPTS_BEFORE_ISOLATING
+                {
+                    tracing::warn!(error = %e, "a batch keeps failing on its data: writing its orders one by one");
+                    return self.isolate(batch).await;
+                }
                 self.unsettled = Some(batch);
-                return Err(e).context("writing orders to postgres");
+                Err(e).context("writing orders to postgres")
             }
-        };
-        self.metrics.persister_batch(true);
+        }
+    }
+
+    async fn acknowledge(&self, batch: &[SaleBatch], tally: Tally) {
         self.metrics.persisted("confirmed", tally.confirmed);
         self.metrics.persisted("rejected", tally.rejected);
         self.metrics.persisted("duplicate", tally.duplicates);
-        self.record_lag(&batch);
-        for sale in &batch {
+        for sale in batch {
             // A lost acknowledgement only means a redelivery, which the insert ignores.
             if let Err(e) = self.reader.acknowledge(sale).await {
                 tracing::warn!(sale_id = %sale.sale, error = %e, "acknowledging persisted orders failed; they will be redelivered");
             }
         }
-        Ok(ExecutionOutcome::Persisted(tally))
     }
 
     /// Starts `settings.consumers` persister loops, named apart, until `shutdown`.
@@ -168,7 +196,7 @@ impl Persister {
         let oldest = batch
             .iter()
             .flat_map(|sale| &sale.orders)
-            .filter_map(|order| stream::entry_time(&order.entry_id))
+            .filter_map(|order| entries::entry_time(&order.entry_id))
             .min();
         if let Some(oldest) = oldest {
             let lag = (chrono::Utc::now() - oldest).to_std().unwrap_or_default();

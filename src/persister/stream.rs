@@ -1,37 +1,19 @@
 //! Reading the sales' order streams with the persisters' consumer group.
 use super::active_sales;
+use super::entries::{DeadEntry, SaleBatch, sale_batch};
 use crate::domain::SaleId;
 use crate::metrics::Metrics;
 use crate::store::{CONSUMER_GROUP, KeySpace};
-use chrono::{DateTime, Utc};
 use redis::aio::MultiplexedConnection;
 use redis::streams::{
-    StreamAutoClaimOptions, StreamAutoClaimReply, StreamId, StreamReadOptions, StreamReadReply,
+    StreamAutoClaimOptions, StreamAutoClaimReply, StreamReadOptions, StreamReadReply,
 };
 use redis::{AsyncCommands, AsyncConnectionConfig, RedisResult};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use uuid::Uuid;
 
 /// How often the backlog gauge is measured (and finished sales are forgotten).
 const MEASURE_EVERY: Duration = Duration::from_secs(1);
-
-/// One order as the reservation script wrote it to the stream.
-#[derive(Debug, Clone)]
-pub struct StreamOrder {
-    pub entry_id: String,
-    pub order_id: Uuid,
-    pub user_id: String,
-    pub quantity: i32,
-    pub created_at: DateTime<Utc>,
-}
-
-/// The entries read from one sale's stream.
-#[derive(Debug, Clone)]
-pub struct SaleBatch {
-    pub sale: SaleId,
-    pub orders: Vec<StreamOrder>,
-}
 
 pub struct StreamReader {
     client: redis::Client,
@@ -100,6 +82,31 @@ impl StreamReader {
             }
         }
         self.read_new().await
+    }
+
+    /// Moves entries that can never be written to the sale's dead-letter stream, with the
+    /// reason, and acknowledges them, so they stop coming back and blocking the others. Their
+    /// pending-order records stay: the orders were accepted and are not in Postgres.
+    pub async fn bury(
+        &self,
+        sale: &SaleId,
+        entries: &[DeadEntry],
+        reason: &str,
+    ) -> RedisResult<()> {
+        let keys = self.keys.sale(sale);
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        for entry in entries {
+            let mut fields = entry.fields.clone();
+            fields.push(("entry_id".into(), entry.entry_id.clone()));
+            fields.push(("reason".into(), reason.to_owned()));
+            pipe.xadd(&keys.dead_letters, "*", &fields).ignore();
+        }
+        let ids: Vec<&str> = entries.iter().map(|e| e.entry_id.as_str()).collect();
+        pipe.xack(&keys.orders, CONSUMER_GROUP, &ids)
+            .xdel(&keys.orders, &ids);
+        let mut conn = self.pool.get().await.map_err(pool_error)?;
+        pipe.exec_async(&mut conn).await
     }
 
     /// Acknowledges a committed batch and forgets it: the stream entries and the pending-order
@@ -222,43 +229,9 @@ impl StreamReader {
     }
 }
 
-fn sale_batch(sale: &SaleId, entries: &[StreamId]) -> SaleBatch {
-    let orders = entries
-        .iter()
-        .filter_map(|entry| {
-            let order = parse_entry(entry);
-            if order.is_none() {
-                tracing::error!(sale_id = %sale, entry_id = %entry.id, "malformed order entry left pending");
-            }
-            order
-        })
-        .collect();
-    SaleBatch {
-        sale: sale.clone(),
-        orders,
-    }
-}
-
-fn parse_entry(entry: &StreamId) -> Option<StreamOrder> {
-    let created_ms: i64 = entry.get("created_ms")?;
-    Some(StreamOrder {
-        entry_id: entry.id.clone(),
-        order_id: Uuid::try_parse(&entry.get::<String>("order_id")?).ok()?,
-        user_id: entry.get("user_id")?,
-        quantity: entry.get("quantity")?,
-        created_at: DateTime::from_timestamp_millis(created_ms)?,
-    })
-}
-
 fn pool_error(error: deadpool_redis::PoolError) -> redis::RedisError {
     match error {
         deadpool_redis::PoolError::Backend(e) => e,
         other => redis::RedisError::from(std::io::Error::other(other.to_string())),
     }
-}
-
-/// Milliseconds since the epoch at which a stream entry was added (the first half of its id).
-pub fn entry_time(entry_id: &str) -> Option<DateTime<Utc>> {
-    let millis = entry_id.split('-').next()?.parse().ok()?;
-    DateTime::from_timestamp_millis(millis)
 }

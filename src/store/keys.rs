@@ -23,6 +23,8 @@ pub struct SaleKeys {
     pub pending: String,
     /// Stream of accepted orders, read by the persisters' consumer group.
     pub orders: String,
+    /// Stream of orders the persister could never write, kept for an operator.
+    pub dead_letters: String,
 }
 
 impl KeySpace {
@@ -43,6 +45,7 @@ impl KeySpace {
             idempotency: format!("{base}:idempotency"),
             pending: format!("{base}:pending"),
             orders: format!("{base}:orders"),
+            dead_letters: format!("{base}:dead-letters"),
         }
     }
 
@@ -54,6 +57,7 @@ impl KeySpace {
 }
 
 impl SaleKeys {
+    /// The keys the scripts take, in their `KEYS` order.
     pub fn all(&self) -> [&str; 5] {
         [
             &self.sale,

@@ -74,6 +74,12 @@ impl RedisStore {
         Ok(outcome == "loaded")
     }
 
+    /// How many of the sale's orders the persister gave up on (see `persister`).
+    pub async fn dead_letters(&self, sale: &SaleId) -> Result<i64> {
+        let mut conn = self.pooled().await?;
+        Ok(conn.xlen(self.keys.sale(sale).dead_letters).await?)
+    }
+
     pub async fn is_loaded(&self, sale: &SaleId) -> Result<bool> {
         let mut conn = self.pooled().await?;
         Ok(conn.exists(self.keys.sale(sale).sale).await?)

@@ -57,6 +57,9 @@ pub struct AdminSale {
     pub rejected: i64,
     /// Whether Redis holds the sale; `false` after Redis lost it and before a preload.
     pub loaded: bool,
+    /// Orders the persister could never write (still counted in `pending`), kept in the sale's
+    /// dead-letter stream for an operator.
+    pub dead_letters: i64,
 }
 
 impl AdminSale {
@@ -69,6 +72,7 @@ impl AdminSale {
     ) -> Result<Self> {
         let settled = db::orders::settled(&state.db, &definition.id).await?;
         let live = engine.live_sale(&definition.id).await?;
+        let dead_letters = state.redis.dead_letters(&definition.id).await?;
         let persisted = settled.confirmed + settled.rejected;
         let (stock_left, reserved, loaded) = match live {
             Some(live) => (live.stock_left, live.reserved, true),
@@ -81,6 +85,7 @@ impl AdminSale {
             pending: (reserved - persisted).max(0),
             rejected: settled.rejected,
             loaded,
+            dead_letters,
         })
     }
 }
