@@ -2,6 +2,7 @@
 use crate::bench::{self, BenchArgs};
 use crate::configuration::Settings;
 use crate::demo::{self, DemoArgs};
+use crate::reconcile::{self, ReconcileArgs};
 use crate::startup::Application;
 use crate::{db, telemetry};
 use clap::{Parser, Subcommand};
@@ -32,6 +33,9 @@ pub enum Command {
     },
     /// Run a real flash sale against the local services and print what happened.
     Demo(Box<DemoArgs>),
+    /// Check the invariants between Redis and Postgres for every sale, and repair broken live
+    /// counters (with `--check`: only report, and exit non-zero if one is broken).
+    Reconcile(Box<ReconcileArgs>),
     /// Measure every engine against the HTTP ceiling and print one table.
     Bench(Box<BenchArgs>),
     /// The bench's HTTP ceiling: a bare endpoint answering `POST /bare`.
@@ -62,6 +66,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(args) => {
             telemetry::init("warn");
             demo::run(*args).await
+        }
+        Command::Reconcile(args) => {
+            telemetry::init("warn");
+            reconcile::run(*args).await
         }
         Command::Bench(args) => {
             telemetry::init("warn");

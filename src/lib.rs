@@ -16,6 +16,7 @@
 //! - [`store`]: Redis: key layout, the reservation script, sale loading.
 //! - [`db`]: Postgres: sales, orders, migrations.
 //! - [`persister`]: streams to Postgres.
+//! - [`reconcile`]: the invariants between Redis and Postgres, checked and repaired.
 //! - [`sold_out`]: the in-memory sold-out fast path.
 //! - [`metrics`]: Prometheus metrics.
 //! - [`loadgen`]: the HTTP load generator behind `demo`.
@@ -32,6 +33,7 @@ pub mod error;
 pub mod loadgen;
 pub mod metrics;
 pub mod persister;
+pub mod reconcile;
 pub mod routes;
 pub mod sold_out;
 pub mod startup;

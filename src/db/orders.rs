@@ -64,3 +64,23 @@ pub async fn confirmed_by_buyer(db: &PgPool, sale: &SaleId) -> Result<Vec<(Strin
         .map(|row| Ok((row.try_get("user_id")?, row.try_get("quantity")?)))
         .collect()
 }
+
+/// Buyers whose confirmed quantity passes the limit: there should never be any.
+pub async fn buyers_over_limit(
+    db: &PgPool,
+    sale: &SaleId,
+    limit: u32,
+) -> Result<Vec<(String, i64)>> {
+    let rows = sqlx::query(
+        "SELECT user_id, SUM(quantity)::int8 AS quantity FROM orders
+         WHERE sale_id = $1 AND status = 'confirmed'
+         GROUP BY user_id HAVING SUM(quantity) > $2",
+    )
+    .bind(sale.as_str())
+    .bind(i64::from(limit))
+    .fetch_all(db)
+    .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get("user_id")?, row.try_get("quantity")?)))
+        .collect()
+}

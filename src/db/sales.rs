@@ -90,3 +90,23 @@ fn definition(id: &SaleId, row: &PgRow) -> Result<SaleDefinition> {
         ends_at: row.try_get("ends_at")?,
     })
 }
+
+/// Ids of every sale, oldest first.
+pub async fn ids(db: &PgPool) -> Result<Vec<SaleId>> {
+    let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM sales ORDER BY created_at")
+        .fetch_all(db)
+        .await?;
+    ids.iter()
+        .map(|id| {
+            SaleId::parse(id).map_err(|e| anyhow::anyhow!("stored sale id {id:?}: {e}").into())
+        })
+        .collect()
+}
+
+/// The sale's `sold` counter: the quantity of its confirmed orders, as the persister counted.
+pub async fn sold(db: &PgPool, id: &SaleId) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT sold FROM sales WHERE id = $1")
+        .bind(id.as_str())
+        .fetch_one(db)
+        .await?)
+}

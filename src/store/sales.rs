@@ -9,6 +9,8 @@ use std::sync::LazyLock;
 
 static LOAD_SALE: LazyLock<Script> =
     LazyLock::new(|| Script::new(include_str!("../../lua/load_sale.lua")));
+static RECONCILE: LazyLock<Script> =
+    LazyLock::new(|| Script::new(include_str!("../../lua/reconcile.lua")));
 static RESTOCK: LazyLock<Script> =
     LazyLock::new(|| Script::new(include_str!("../../lua/restock.lua")));
 
@@ -72,6 +74,28 @@ impl RedisStore {
             .await?;
         let _: () = conn.sadd(self.keys.sales_index(), sale.id.as_str()).await?;
         Ok(outcome == "loaded")
+    }
+
+    /// Resets a live sale's counters (see `lua/reconcile.lua`); `None` when Redis does not
+    /// hold the sale, else the old and new `stock_left`.
+    pub async fn reset_counters(
+        &self,
+        sale: &SaleId,
+        stock_total: i64,
+        taken: i64,
+        reserved_seen: i64,
+    ) -> Result<Option<(i64, i64)>> {
+        let reply: Vec<i64> = RECONCILE
+            .key(self.keys.sale(sale).sale)
+            .arg(stock_total)
+            .arg(taken)
+            .arg(reserved_seen)
+            .invoke_async(&mut self.pooled().await?)
+            .await?;
+        Ok(match reply[..] {
+            [old, new] => Some((old, new)),
+            _ => None,
+        })
     }
 
     /// How many of the sale's orders the persister gave up on (see `persister`).

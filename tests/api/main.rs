@@ -7,4 +7,5 @@ mod helpers;
 mod loadgen;
 mod orders;
 mod persister;
+mod reconcile;
 mod validation;

@@ -3,6 +3,7 @@ mod auth;
 mod create_sale;
 mod get_sale;
 mod preload;
+mod reconcile;
 mod restock;
 
 use super::method_not_allowed;
@@ -32,6 +33,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(
                 web::resource("/sales/{sale_id}/preload")
                     .route(web::post().to(preload::preload))
+                    .default_service(method_not_allowed()),
+            )
+            .service(
+                web::resource("/sales/{sale_id}/reconcile")
+                    .route(web::post().to(reconcile::reconcile))
                     .default_service(method_not_allowed()),
             )
             .service(

@@ -1,0 +1,85 @@
+//! Rebuilding a sale's live counters in Redis from Postgres and the orders still pending.
+use super::Audit;
+use crate::db;
+use crate::domain::SaleDefinition;
+use crate::error::Result;
+use crate::store::{LoadMode, RedisStore};
+use serde::Serialize;
+use sqlx::PgPool;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "action")]
+pub enum Action {
+    /// Nothing was wrong.
+    None,
+    /// Redis had lost the sale: buyers and counters were loaded again.
+    Restored,
+    /// Redis held the sale with wrong counters: they were reset.
+    Reset {
+        old_stock_left: i64,
+        new_stock_left: i64,
+    },
+}
+
+/// Repairs what `audit` found. Never makes more sellable than `stock_total` minus confirmed,
+/// rejected and pending quantities (and whatever sells meanwhile).
+pub async fn repair(
+    redis: &RedisStore,
+    db: &PgPool,
+    sale: &SaleDefinition,
+    audit: &Audit,
+) -> Result<Action> {
+    if audit.problems.is_empty() {
+        return Ok(Action::None);
+    }
+    let Some(reserved_seen) = audit.reserved.filter(|_| audit.loaded) else {
+        restore(redis, db, sale).await?;
+        return Ok(Action::Restored);
+    };
+    let taken = audit.confirmed + audit.rejected + audit.pending;
+    match redis
+        .reset_counters(&sale.id, audit.stock_total, taken, reserved_seen)
+        .await?
+    {
+        Some((old_stock_left, new_stock_left)) => Ok(Action::Reset {
+            old_stock_left,
+            new_stock_left,
+        }),
+        None => {
+            restore(redis, db, sale).await?;
+            Ok(Action::Restored)
+        }
+    }
+}
+
+/// Loads a sale Redis lost: each buyer's taken quantity first (nothing sells before the sale
+/// hash exists), then stock equal to `stock_total` minus everything taken: orders in Postgres
+/// plus accepted orders still waiting in Redis. Keeps a sale Redis still holds as it is.
+/// Returns whether the sale was loaded.
+///
+/// Redis's pending orders are read before Postgres: an order the persister moves in between is
+/// then counted twice (less stock sellable), never missed (more sellable than exists).
+pub async fn restore(redis: &RedisStore, db: &PgPool, sale: &SaleDefinition) -> Result<bool> {
+    if redis.is_loaded(&sale.id).await? {
+        return redis.load_sale(sale, LoadMode::Restore, 0, 0).await;
+    }
+    let in_flight = redis.pending_orders(&sale.id).await?;
+    let settled = db::orders::settled(db, &sale.id).await?;
+    let mut buyers: HashMap<String, i64> = db::orders::confirmed_by_buyer(db, &sale.id)
+        .await?
+        .into_iter()
+        .collect();
+    let mut in_flight_quantity = 0;
+    for order in in_flight {
+        in_flight_quantity += i64::from(order.quantity);
+        *buyers.entry(order.user_id).or_default() += i64::from(order.quantity);
+    }
+    let buyers: Vec<(String, i64)> = buyers.into_iter().collect();
+    redis.restore_buyers(&sale.id, &buyers).await?;
+    let reserved = settled.confirmed + settled.rejected + in_flight_quantity;
+    let stock_left = (sale.stock_total.get() - reserved).max(0);
+    redis
+        .load_sale(sale, LoadMode::Restore, stock_left, reserved)
+        .await
+}

@@ -1,0 +1,47 @@
+//! `POST /admin/sales/{id}/reconcile`: checks the sale's invariants and repairs its live
+//! counters if they broke; answers what it found, what it did, and the state after.
+use crate::db;
+use crate::domain::SaleId;
+use crate::engine::Engine;
+use crate::error::{ApiError, Result};
+use crate::reconcile::{self, Action, Audit};
+use crate::startup::AppState;
+use actix_web::{HttpResponse, web};
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct Reconciled {
+    found: Audit,
+    #[serde(flatten)]
+    action: Action,
+    after: Audit,
+}
+
+#[tracing::instrument(name = "reconcile sale", skip_all, fields(sale_id = %path))]
+pub async fn reconcile(
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+    engine: web::Data<Engine>,
+) -> Result<HttpResponse> {
+    let sale_id = SaleId::parse(&path)?;
+    let sale = db::sales::find(&state.db, &sale_id)
+        .await?
+        .ok_or(ApiError::SaleNotFound)?;
+    let audit = |state: web::Data<AppState>, id: SaleId| async move {
+        reconcile::audit(&state.redis, &state.db, &id)
+            .await?
+            .ok_or(ApiError::SaleNotFound)
+    };
+    let found = audit(state.clone(), sale_id.clone()).await?;
+    let action = reconcile::repair(&state.redis, &state.db, &sale, &found).await?;
+    engine.sale_changed(&sale_id);
+    if action != Action::None {
+        tracing::warn!(sale_id = %sale_id, ?action, problems = ?found.problems, "sale reconciled");
+    }
+    let after = audit(state, sale_id).await?;
+    Ok(HttpResponse::Ok().json(Reconciled {
+        found,
+        action,
+        after,
+    }))
+}
