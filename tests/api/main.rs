@@ -2,6 +2,7 @@
 //! Each test gets its own database and its own Redis key prefix, so they run in parallel.
 mod admin;
 mod engines;
+mod faults;
 mod health;
 mod helpers;
 mod loadgen;
