@@ -1,9 +1,11 @@
 //! `spawn_app`: the application on a random port, with a fresh database and Redis prefix.
 mod process;
 mod proxy;
+mod redis_process;
 
 pub use process::ServerProcess;
 pub use proxy::TcpProxy;
+pub use redis_process::RedisProcess;
 
 use actix_web::dev::ServerHandle;
 use flashsale::configuration::{PersisterSettings, Settings};

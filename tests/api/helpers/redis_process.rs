@@ -1,0 +1,94 @@
+//! A Redis server of the test's own (AOF on, as `make services` runs it), so the test can
+//! stop and restart it without disturbing the tests sharing the project's Redis.
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct RedisProcess {
+    child: Option<Child>,
+    pub port: u16,
+    dir: PathBuf,
+}
+
+impl RedisProcess {
+    pub async fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let dir = std::env::temp_dir().join(format!("flashsale-redis-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut redis = Self {
+            child: None,
+            port,
+            dir,
+        };
+        redis.restart().await;
+        redis
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/0", self.port)
+    }
+
+    /// Starts the server on its data (the AOF written so far) and waits until it answers.
+    pub async fn restart(&mut self) {
+        let child = Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .arg("--dir")
+            .arg(&self.dir)
+            .args([
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "everysec",
+                "--save",
+                "",
+            ])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server is installed (make services)");
+        self.child = Some(child);
+        let client = redis::Client::open(self.url()).unwrap();
+        let started = Instant::now();
+        loop {
+            if let Ok(mut conn) = client.get_multiplexed_async_connection().await {
+                let loaded: redis::RedisResult<String> =
+                    redis::cmd("PING").query_async(&mut conn).await;
+                if loaded.is_ok() {
+                    return;
+                }
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "redis did not start"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// A clean stop: Redis flushes its AOF and exits.
+    pub async fn shutdown(&mut self) {
+        if let Ok(mut conn) = redis::Client::open(self.url())
+            .unwrap()
+            .get_multiplexed_async_connection()
+            .await
+        {
+            let _: redis::RedisResult<()> = redis::cmd("SHUTDOWN").query_async(&mut conn).await;
+        }
+        if let Some(mut child) = self.child.take() {
+            child.wait().unwrap();
+        }
+    }
+}
+
+impl Drop for RedisProcess {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
