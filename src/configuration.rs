@@ -48,6 +48,19 @@ pub struct Settings {
     #[arg(long, env = "FLASHSALE_SOLD_OUT_RECHECK_MS", default_value_t = 500)]
     pub sold_out_recheck_ms: u64,
 
+    /// Longest a request may take, body included; slower ones get 408 (slow-body clients).
+    #[arg(long, env = "FLASHSALE_REQUEST_TIMEOUT_MS", default_value_t = 10_000)]
+    pub request_timeout_ms: u64,
+
+    /// Order attempts per second one buyer may make (bursts of twice that); 0 turns it off.
+    #[arg(long, env = "FLASHSALE_RATE_PER_USER", default_value_t = 5)]
+    pub rate_per_user: u32,
+
+    /// Order attempts per second from one client IP (bursts of twice that); 0 turns it off.
+    /// Off by default: behind a load balancer every client has the balancer's address.
+    #[arg(long, env = "FLASHSALE_RATE_PER_IP", default_value_t = 0)]
+    pub rate_per_ip: u32,
+
     #[command(flatten)]
     pub persister: PersisterSettings,
 }

@@ -26,6 +26,8 @@ pub enum ApiError {
     OrderNotFound,
     #[error("No resource at this path.")]
     RouteNotFound,
+    #[error("The request took too long to arrive.")]
+    RequestTimeout,
     #[error("This method is not allowed on this path.")]
     MethodNotAllowed,
     #[error("A sale with this id already exists.")]
@@ -42,6 +44,8 @@ pub enum ApiError {
     SaleEnded,
     #[error("This Idempotency-Key was already used with a different user or quantity.")]
     IdempotencyKeyReused,
+    #[error("Too many attempts; retry after the delay in Retry-After.")]
+    RateLimited(std::time::Duration),
     #[error("The service is temporarily unavailable; retry shortly.")]
     Unavailable(#[source] anyhow::Error),
     #[error("An unexpected error occurred.")]
@@ -57,6 +61,7 @@ impl ApiError {
             Self::SaleNotFound => "sale_not_found",
             Self::OrderNotFound => "order_not_found",
             Self::RouteNotFound => "not_found",
+            Self::RequestTimeout => "request_timeout",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::SaleExists => "sale_exists",
             Self::SoldOut => "sold_out",
@@ -65,6 +70,7 @@ impl ApiError {
             Self::SaleNotStarted => "sale_not_started",
             Self::SaleEnded => "sale_ended",
             Self::IdempotencyKeyReused => "idempotency_key_reused",
+            Self::RateLimited(_) => "rate_limited",
             Self::Unavailable(_) => "unavailable",
             Self::Unexpected(_) => "internal",
         }
@@ -168,6 +174,7 @@ impl ResponseError for ApiError {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::SaleNotFound | Self::OrderNotFound | Self::RouteNotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::SaleExists
             | Self::SoldOut
             | Self::InsufficientStock
@@ -175,6 +182,7 @@ impl ResponseError for ApiError {
             | Self::SaleNotStarted
             | Self::SaleEnded => StatusCode::CONFLICT,
             Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -202,6 +210,10 @@ impl ResponseError for ApiError {
             }
             Self::Unauthorized => {
                 response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            Self::RateLimited(wait) => {
+                let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+                response.insert_header((header::RETRY_AFTER, seconds.max(1)));
             }
             _ => {}
         }

@@ -18,6 +18,7 @@
 //! - [`persister`]: streams to Postgres.
 //! - [`reconcile`]: the invariants between Redis and Postgres, checked and repaired.
 //! - [`sold_out`]: the in-memory sold-out fast path.
+//! - [`rate_limit`]: order attempts per buyer and per IP.
 //! - [`metrics`]: Prometheus metrics.
 //! - [`loadgen`]: the HTTP load generator behind `demo`.
 //! - [`demo`]: a whole flash sale, end to end, with a printed report.
@@ -33,6 +34,7 @@ pub mod error;
 pub mod loadgen;
 pub mod metrics;
 pub mod persister;
+pub mod rate_limit;
 pub mod reconcile;
 pub mod routes;
 pub mod sold_out;

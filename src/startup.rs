@@ -3,7 +3,8 @@ use crate::configuration::Settings;
 use crate::engine::EngineFactory;
 use crate::metrics::Metrics;
 use crate::persister::Persister;
-use crate::routes;
+use crate::rate_limit::RateLimits;
+use crate::routes::{self, RequestDeadline};
 use crate::sold_out::SoldOutCache;
 use crate::store::RedisStore;
 use crate::telemetry::RequestSpan;
@@ -14,6 +15,7 @@ use anyhow::Context;
 use sqlx::PgPool;
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing_actix_web::TracingLogger;
@@ -27,6 +29,7 @@ pub struct AppState {
     pub db: PgPool,
     pub admin_token: String,
     pub metrics: Arc<Metrics>,
+    pub rate_limits: Arc<RateLimits>,
 }
 
 pub struct Application {
@@ -76,14 +79,23 @@ impl Application {
             &db,
             SoldOutCache::new(settings.sold_out_recheck()),
         );
+        let rate_limits = Arc::new(RateLimits::new(
+            settings.rate_per_user,
+            settings.rate_per_ip,
+        ));
+        tokio::spawn(forget_idle_clients(rate_limits.clone(), shutdown.clone()));
         let state = web::Data::new(AppState {
+            rate_limits,
             redis,
             db,
             admin_token,
             metrics,
         });
+        let deadline = RequestDeadline(Duration::from_millis(settings.request_timeout_ms));
         let server = HttpServer::new(move || {
             App::new()
+                .app_data(deadline)
+                .wrap(from_fn(routes::enforce_deadline))
                 .wrap(from_fn(routes::reject_oversized_bodies))
                 .wrap(TracingLogger::<RequestSpan>::new())
                 .app_data(state.clone())
@@ -94,6 +106,11 @@ impl Application {
                 .configure(routes::configure)
         })
         .workers(settings.workers())
+        // Slow clients: the request head must arrive within 5 s (else 408), a connection idle
+        // for 30 s is closed, and a closing client gets 1 s to go.
+        .client_request_timeout(Duration::from_secs(5))
+        .keep_alive(Duration::from_secs(30))
+        .client_disconnect_timeout(Duration::from_secs(1))
         .listen(listener)?
         .run();
         Ok(Self {
@@ -122,5 +139,18 @@ impl Application {
             persister.await.context("a persister task panicked")?;
         }
         served.context("HTTP server failed")
+    }
+}
+
+/// How often the rate limiters forget quiet clients.
+const FORGET_IDLE_EVERY: Duration = Duration::from_secs(60);
+
+async fn forget_idle_clients(limits: Arc<RateLimits>, shutdown: CancellationToken) {
+    let mut every = tokio::time::interval(FORGET_IDLE_EVERY);
+    loop {
+        tokio::select! {
+            _ = every.tick() => limits.forget_idle(),
+            () = shutdown.cancelled() => return,
+        }
     }
 }

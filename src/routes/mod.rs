@@ -11,6 +11,7 @@ use actix_web::error::JsonPayloadError;
 use actix_web::http::header::CONTENT_LENGTH;
 use actix_web::middleware::Next;
 use actix_web::{HttpRequest, web};
+use std::time::Duration;
 
 /// Largest request body accepted, JSON or not.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -48,6 +49,24 @@ pub async fn reject_oversized_bodies(
         return Err(ApiError::PayloadTooLarge.into());
     }
     next.call(request).await
+}
+
+/// How long a request may take in all, body included.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestDeadline(pub Duration);
+
+/// Answers 408 when a request is not done within its deadline: a client trickling its body
+/// byte by byte cannot hold a worker's attention forever.
+pub async fn enforce_deadline(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let deadline = request
+        .app_data::<RequestDeadline>()
+        .map_or(Duration::from_secs(10), |deadline| deadline.0);
+    tokio::time::timeout(deadline, next.call(request))
+        .await
+        .unwrap_or_else(|_| Err(ApiError::RequestTimeout.into()))
 }
 
 /// A known path with an unsupported method gets a problem document, like every other error.

@@ -190,3 +190,33 @@ async fn a_non_json_content_type_is_an_invalid_request() {
     assert_problem(response, 400, "invalid_request").await;
     assert_eq!(app.stock_left("typed").await, 5);
 }
+
+#[tokio::test]
+async fn a_client_trickling_its_body_gets_a_timeout_and_takes_nothing() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = crate::helpers::spawn_app_with(|s| s.request_timeout_ms = 300).await;
+    app.create_sale("slowpoke", 10, json!({})).await;
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let mut socket = tokio::net::TcpStream::connect(address).await.unwrap();
+
+    socket
+        .write_all(
+            b"POST /api/sales/slowpoke/orders HTTP/1.1\r\nHost: x\r\n\
+              Content-Type: application/json\r\nContent-Length: 30\r\n\r\n{\"user",
+        )
+        .await
+        .unwrap();
+    let mut response = vec![0; 1024];
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        socket.read(&mut response),
+    )
+    .await
+    .expect("the server answers before the client finishes")
+    .unwrap();
+
+    let head = String::from_utf8_lossy(&response[..read]);
+    assert!(head.starts_with("HTTP/1.1 408"), "{head}");
+    assert!(head.contains("request_timeout"), "{head}");
+    assert_eq!(app.stock_left("slowpoke").await, 10);
+}

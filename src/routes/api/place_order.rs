@@ -1,7 +1,8 @@
 //! `POST /api/sales/{id}/orders`: the hot path. One Redis script call decides the order.
 use crate::domain::{IdempotencyKey, OrderId, OrderStatus, Quantity, SaleId, UserId};
 use crate::engine::{Engine, OrderAttempt};
-use crate::error::Result;
+use crate::error::{ApiError, Result};
+use crate::rate_limit::RateLimits;
 use crate::startup::AppState;
 use crate::store::Reservation;
 use actix_web::http::header;
@@ -39,7 +40,14 @@ pub async fn place_order(
     engine: web::Data<Engine>,
 ) -> Result<HttpResponse> {
     let started = Instant::now();
-    let result = attempt(&path, body.into_inner(), &request, &engine).await;
+    let result = attempt(
+        &path,
+        body.into_inner(),
+        &request,
+        &engine,
+        &state.rate_limits,
+    )
+    .await;
     let outcome = match &result {
         Ok((_, false)) => "accepted",
         Ok((_, true)) => "replayed",
@@ -55,6 +63,7 @@ async fn attempt(
     body: OrderRequest,
     request: &HttpRequest,
     engine: &Engine,
+    rate_limits: &RateLimits,
 ) -> Result<(HttpResponse, bool)> {
     let sale_id = SaleId::parse(sale_id)?;
     let user_id = UserId::parse(body.user_id)?;
@@ -66,6 +75,10 @@ async fn attempt(
         .get("Idempotency-Key")
         .map(|value| IdempotencyKey::parse(value.as_bytes()))
         .transpose()?;
+    let client_ip = request.peer_addr().map(|address| address.ip());
+    rate_limits
+        .check(&user_id, client_ip)
+        .map_err(ApiError::RateLimited)?;
 
     let reservation = engine
         .reserve(OrderAttempt {
