@@ -27,6 +27,11 @@ pub struct Settings {
     #[arg(long, env = "FLASHSALE_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
 
+    /// When set, buyers must present `Authorization: Bearer <HS256 JWT>` whose `sub` is the
+    /// buyer; when not, the body's `user_id` is trusted (only behind a gateway that sets it).
+    #[arg(long, env = "FLASHSALE_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+
     /// Prefix of every Redis key, so several deployments (or tests) can share one Redis.
     #[arg(long, env = "FLASHSALE_REDIS_PREFIX", default_value = "fs")]
     pub redis_prefix: String,

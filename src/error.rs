@@ -18,8 +18,10 @@ pub enum ApiError {
     Validation(String),
     #[error("The request body is larger than the 16 KiB limit.")]
     PayloadTooLarge,
-    #[error("A valid admin bearer token is required.")]
+    #[error("A valid bearer token is required.")]
     Unauthorized,
+    #[error("The token's subject is not this user_id.")]
+    Forbidden,
     #[error("No sale has this id.")]
     SaleNotFound,
     #[error("This sale has no order with this id.")]
@@ -58,6 +60,7 @@ impl ApiError {
             Self::Validation(_) => "invalid_request",
             Self::PayloadTooLarge => "payload_too_large",
             Self::Unauthorized => "unauthorized",
+            Self::Forbidden => "forbidden",
             Self::SaleNotFound => "sale_not_found",
             Self::OrderNotFound => "order_not_found",
             Self::RouteNotFound => "not_found",
@@ -172,6 +175,7 @@ impl ResponseError for ApiError {
             Self::Validation(_) => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
             Self::SaleNotFound | Self::OrderNotFound | Self::RouteNotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,

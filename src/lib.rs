@@ -10,6 +10,7 @@
 //! - [`startup`]: `Application`, the HTTP server with the persister beside it.
 //! - [`telemetry`]: logging setup.
 //! - [`routes`]: one module per HTTP endpoint.
+//! - [`buyer_auth`]: who is buying (JWT `sub`, or the body's `user_id`).
 //! - [`domain`]: validated values (`SaleId`, `UserId`, `Quantity`, ...).
 //! - [`engine`]: stock engines: the Redis script, and the classic Postgres strategies.
 //! - [`error`]: `ApiError`, every failure and its `application/problem+json` form.
@@ -24,6 +25,7 @@
 //! - [`demo`]: a whole flash sale, end to end, with a printed report.
 //! - [`bench`]: the benchmark of every engine against the HTTP ceiling.
 pub mod bench;
+pub mod buyer_auth;
 pub mod cli;
 pub mod configuration;
 pub mod db;

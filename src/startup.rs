@@ -1,4 +1,5 @@
 //! Building and running the application: the HTTP server and the persister beside it.
+use crate::buyer_auth::BuyerTokens;
 use crate::configuration::Settings;
 use crate::engine::EngineFactory;
 use crate::metrics::Metrics;
@@ -30,6 +31,7 @@ pub struct AppState {
     pub admin_token: String,
     pub metrics: Arc<Metrics>,
     pub rate_limits: Arc<RateLimits>,
+    pub buyer_tokens: Option<BuyerTokens>,
 }
 
 pub struct Application {
@@ -85,6 +87,7 @@ impl Application {
         ));
         tokio::spawn(forget_idle_clients(rate_limits.clone(), shutdown.clone()));
         let state = web::Data::new(AppState {
+            buyer_tokens: settings.jwt_secret.as_deref().map(BuyerTokens::new),
             rate_limits,
             redis,
             db,

@@ -63,6 +63,7 @@ pub async fn test_settings() -> (Settings, String) {
         redis_url: redis_url(),
         database_url: format!("{}/{database_name}", postgres_server()),
         admin_token: Some(ADMIN_TOKEN.into()),
+        jwt_secret: None,
         redis_prefix: format!("t{}", uuid::Uuid::new_v4().simple()),
         engine: EngineKind::Redis,
         workers: Some(1),

@@ -1,8 +1,8 @@
 //! `POST /api/sales/{id}/orders`: the hot path. One Redis script call decides the order.
+use crate::buyer_auth;
 use crate::domain::{IdempotencyKey, OrderId, OrderStatus, Quantity, SaleId, UserId};
 use crate::engine::{Engine, OrderAttempt};
 use crate::error::{ApiError, Result};
-use crate::rate_limit::RateLimits;
 use crate::startup::AppState;
 use crate::store::Reservation;
 use actix_web::http::header;
@@ -13,7 +13,8 @@ use std::time::Instant;
 
 #[derive(Debug, Deserialize)]
 pub struct OrderRequest {
-    user_id: String,
+    /// Required unless buyers present tokens (then it must match the token's subject).
+    user_id: Option<String>,
     quantity: Option<i64>,
 }
 
@@ -30,7 +31,7 @@ struct Accepted<'a> {
 #[tracing::instrument(
     name = "place order",
     skip_all,
-    fields(sale_id = %path, user_id = %body.user_id, order_id = tracing::field::Empty)
+    fields(sale_id = %path, user_id = tracing::field::Empty, order_id = tracing::field::Empty)
 )]
 pub async fn place_order(
     path: web::Path<String>,
@@ -40,14 +41,7 @@ pub async fn place_order(
     engine: web::Data<Engine>,
 ) -> Result<HttpResponse> {
     let started = Instant::now();
-    let result = attempt(
-        &path,
-        body.into_inner(),
-        &request,
-        &engine,
-        &state.rate_limits,
-    )
-    .await;
+    let result = attempt(&path, body.into_inner(), &request, &engine, &state).await;
     let outcome = match &result {
         Ok((_, false)) => "accepted",
         Ok((_, true)) => "replayed",
@@ -63,10 +57,11 @@ async fn attempt(
     body: OrderRequest,
     request: &HttpRequest,
     engine: &Engine,
-    rate_limits: &RateLimits,
+    state: &AppState,
 ) -> Result<(HttpResponse, bool)> {
     let sale_id = SaleId::parse(sale_id)?;
-    let user_id = UserId::parse(body.user_id)?;
+    let user_id = buyer_auth::identify(state.buyer_tokens.as_ref(), request, body.user_id)?;
+    tracing::Span::current().record("user_id", user_id.as_str());
     let quantity = body
         .quantity
         .map_or(Ok(Quantity::ONE), |q| Quantity::parse(q, "quantity"))?;
@@ -76,7 +71,8 @@ async fn attempt(
         .map(|value| IdempotencyKey::parse(value.as_bytes()))
         .transpose()?;
     let client_ip = request.peer_addr().map(|address| address.ip());
-    rate_limits
+    state
+        .rate_limits
         .check(&user_id, client_ip)
         .map_err(ApiError::RateLimited)?;
 
