@@ -96,6 +96,7 @@ impl ApiError {
             || error.is_timeout()
             || error.is_connection_dropped()
             || error.is_connection_refusal()
+            || error.is_unrecoverable_error()
             || matches!(
                 error.kind(),
                 ErrorKind::Server(

@@ -2,6 +2,7 @@
 use crate::domain::{Order, OrderId, OrderStatus, SaleId};
 use crate::error::Result;
 use sqlx::{PgPool, Row};
+use std::collections::HashSet;
 
 /// Quantities of a sale's persisted orders, by status.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -83,4 +84,28 @@ pub async fn buyers_over_limit(
     rows.iter()
         .map(|row| Ok((row.try_get("user_id")?, row.try_get("quantity")?)))
         .collect()
+}
+
+/// Which of these orders Postgres already holds.
+pub async fn existing(db: &PgPool, orders: &[OrderId]) -> Result<HashSet<OrderId>> {
+    let ids: Vec<uuid::Uuid> = orders.iter().map(OrderId::as_uuid).collect();
+    let found: Vec<uuid::Uuid> =
+        sqlx::query_scalar("SELECT order_id FROM orders WHERE order_id = ANY($1)")
+            .bind(&ids)
+            .fetch_all(db)
+            .await?;
+    Ok(found.into_iter().map(OrderId::from_uuid).collect())
+}
+
+/// The pending orders (from Redis) that Postgres does not hold yet: those really in flight.
+pub async fn still_pending<T>(
+    db: &PgPool,
+    pending: Vec<(OrderId, T)>,
+) -> Result<Vec<(OrderId, T)>> {
+    let ids: Vec<OrderId> = pending.iter().map(|(id, _)| *id).collect();
+    let persisted = existing(db, &ids).await?;
+    Ok(pending
+        .into_iter()
+        .filter(|(id, _)| !persisted.contains(id))
+        .collect())
 }

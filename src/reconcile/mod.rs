@@ -69,11 +69,10 @@ async fn audit_once(redis: &RedisStore, db: &PgPool, sale: &SaleId) -> Result<Op
     let sold = db::sales::sold(db, sale).await?;
     let over_limit = db::orders::buyers_over_limit(db, sale, definition.per_user_limit).await?;
     let live = redis.live_sale(sale).await?;
-    let pending: i64 = redis
-        .pending_orders(sale)
+    let pending: i64 = db::orders::still_pending(db, redis.pending_orders(sale).await?)
         .await?
         .iter()
-        .map(|order| i64::from(order.quantity))
+        .map(|(_, order)| i64::from(order.quantity))
         .sum();
     let stock_total = definition.stock_total.get();
     let mut audit = Audit {

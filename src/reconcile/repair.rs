@@ -66,12 +66,13 @@ pub async fn restore(redis: &RedisStore, db: &PgPool, sale: &SaleDefinition) -> 
     }
     let in_flight = redis.pending_orders(&sale.id).await?;
     let settled = db::orders::settled(db, &sale.id).await?;
+    let in_flight = db::orders::still_pending(db, in_flight).await?;
     let mut buyers: HashMap<String, i64> = db::orders::confirmed_by_buyer(db, &sale.id)
         .await?
         .into_iter()
         .collect();
     let mut in_flight_quantity = 0;
-    for order in in_flight {
+    for (_, order) in in_flight {
         in_flight_quantity += i64::from(order.quantity);
         *buyers.entry(order.user_id).or_default() += i64::from(order.quantity);
     }

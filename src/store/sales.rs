@@ -143,13 +143,17 @@ impl RedisStore {
     }
 
     /// Every accepted order of the sale not yet persisted.
-    pub async fn pending_orders(&self, sale: &SaleId) -> Result<Vec<PendingEntry>> {
+    ///
+    /// An order whose acknowledgement was lost (a persister died between its commit and its
+    /// acknowledgement) stays here, although it is in Postgres, until another persister claims
+    /// its entry: callers check ids against Postgres.
+    pub async fn pending_orders(&self, sale: &SaleId) -> Result<Vec<(OrderId, PendingEntry)>> {
         let mut conn = self.pooled().await?;
-        let raw: Vec<String> = conn.hvals(self.keys.sale(sale).pending).await?;
+        let raw: HashMap<String, String> = conn.hgetall(self.keys.sale(sale).pending).await?;
         raw.iter()
-            .map(|raw| {
-                parse_pending(raw).ok_or_else(|| {
-                    anyhow::anyhow!("malformed pending order in {sale}: {raw:?}").into()
+            .map(|(id, raw)| {
+                OrderId::parse(id).zip(parse_pending(raw)).ok_or_else(|| {
+                    anyhow::anyhow!("malformed pending order {id} in {sale}: {raw:?}").into()
                 })
             })
             .collect()
