@@ -8,10 +8,20 @@ pub struct RedisProcess {
     child: Option<Child>,
     pub port: u16,
     dir: PathBuf,
+    /// Without persistence a restart loses everything, as a cache-configured Redis would.
+    persistent: bool,
 }
 
 impl RedisProcess {
     pub async fn start() -> Self {
+        Self::start_with(true).await
+    }
+
+    pub async fn start_without_persistence() -> Self {
+        Self::start_with(false).await
+    }
+
+    async fn start_with(persistent: bool) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -23,6 +33,7 @@ impl RedisProcess {
             child: None,
             port,
             dir,
+            persistent,
         };
         redis.restart().await;
         redis
@@ -38,14 +49,8 @@ impl RedisProcess {
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
             .arg("--dir")
             .arg(&self.dir)
-            .args([
-                "--appendonly",
-                "yes",
-                "--appendfsync",
-                "everysec",
-                "--save",
-                "",
-            ])
+            .args(["--appendonly", if self.persistent { "yes" } else { "no" }])
+            .args(["--appendfsync", "everysec", "--save", ""])
             .stdout(Stdio::null())
             .spawn()
             .expect("redis-server is installed (make services)");
