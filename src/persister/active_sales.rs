@@ -31,13 +31,19 @@ pub async fn measure_backlog(
     let mut finished = Vec::new();
     for sale in sales.iter() {
         let sale_keys = keys.sale(sale);
-        let info: StreamInfoGroupsReply = conn.xinfo_groups(&sale_keys.orders).await?;
-        let waiting: usize = info
-            .groups
-            .iter()
-            .filter(|group| group.name == CONSUMER_GROUP)
-            .map(|group| group.pending + group.lag.unwrap_or(0))
-            .sum();
+        let info: RedisResult<StreamInfoGroupsReply> = conn.xinfo_groups(&sale_keys.orders).await;
+        let waiting: usize = match info {
+            Ok(info) => info
+                .groups
+                .iter()
+                .filter(|group| group.name == CONSUMER_GROUP)
+                .map(|group| group.pending + group.lag.unwrap_or(0))
+                .sum(),
+            // The stream is gone (Redis lost the sale): nothing waits in it, and the other
+            // sales must still be read.
+            Err(e) if is_missing_stream(&e) => 0,
+            Err(e) => return Err(e),
+        };
         backlog += waiting;
         if waiting == 0 && ended_long_ago(conn, &sale_keys.sale).await? {
             let _: () = conn.srem(keys.sales_index(), sale.as_str()).await?;
@@ -57,4 +63,13 @@ async fn ended_long_ago(
     Ok(ends_at
         .and_then(|ms| DateTime::from_timestamp_millis(ms.parse().ok()?))
         .is_some_and(|end| Utc::now() - end > FORGET_AFTER_END))
+}
+
+/// Whether an error says the stream (or its group) does not exist, which happens when Redis
+/// lost a sale's keys while the persister was reading them.
+pub fn is_missing_stream(error: &redis::RedisError) -> bool {
+    matches!(error.code(), Some("NOGROUP" | "UNBLOCKED"))
+        || error
+            .detail()
+            .is_some_and(|detail| detail.contains("no such key"))
 }

@@ -146,7 +146,7 @@ impl StreamReader {
         let min_idle = self.claim_idle.as_millis() as u64;
         let mut batches = Vec::new();
         for sale in &self.sales {
-            let reply: StreamAutoClaimReply = conn
+            let reply: RedisResult<StreamAutoClaimReply> = conn
                 .xautoclaim_options(
                     &self.keys.sale(sale).orders,
                     CONSUMER_GROUP,
@@ -155,7 +155,12 @@ impl StreamReader {
                     "0-0",
                     StreamAutoClaimOptions::default().count(self.batch_size),
                 )
-                .await?;
+                .await;
+            let reply = match reply {
+                Ok(reply) => reply,
+                Err(e) if active_sales::is_missing_stream(&e) => continue,
+                Err(e) => return Err(e),
+            };
             let batch = sale_batch(sale, &reply.claimed);
             if !batch.orders.is_empty() {
                 tracing::info!(sale_id = %sale, orders = batch.orders.len(), "claimed orders abandoned by a consumer");
@@ -181,7 +186,7 @@ impl StreamReader {
             conn.xread_options(&streams, &cursors, &options).await;
         let reply = match reply {
             Ok(reply) => reply.unwrap_or_default(),
-            Err(e) if e.code() == Some("NOGROUP") => {
+            Err(e) if active_sales::is_missing_stream(&e) => {
                 self.recreate_groups(&streams).await?;
                 return Ok(Vec::new());
             }

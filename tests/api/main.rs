@@ -9,5 +9,6 @@ mod helpers;
 mod loadgen;
 mod orders;
 mod persister;
+mod properties;
 mod reconcile;
 mod validation;
