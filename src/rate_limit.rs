@@ -1,4 +1,5 @@
-//! Abuse limits on order attempts, per buyer and per client IP, checked before any Redis work.
+//! Abuse limits on order attempts, per buyer and per client IP, checked before any Redis work
+//! (after the sold-out fast path, which does none).
 //!
 //! The limits live in each instance's memory (GCRA, via `governor`): behind N instances a
 //! client gets up to N times the rate. That is the right trade for the order path, which must

@@ -46,6 +46,12 @@ pub struct OrderAttempt {
 }
 
 pub trait StockEngine: Send + Sync {
+    /// An answer this instance can give without any I/O (the Redis engine's sold-out fast
+    /// path), checked before rate limits so that a storm on a sold-out sale costs nothing.
+    fn answer_from_memory(&self, _attempt: &OrderAttempt) -> Option<Reservation> {
+        None
+    }
+
     /// Decides one attempt: takes stock and records the order, or refuses and changes nothing.
     fn reserve(&self, attempt: OrderAttempt) -> BoxFuture<'_, Result<Reservation>>;
 

@@ -20,12 +20,14 @@ impl RedisEngine {
 }
 
 impl StockEngine for RedisEngine {
+    fn answer_from_memory(&self, attempt: &OrderAttempt) -> Option<Reservation> {
+        // A retry with a key must reach Redis to get its original answer back.
+        (attempt.idempotency_key.is_none() && self.sold_out.is_sold_out(&attempt.sale))
+            .then_some(Reservation::Refused(Refusal::SoldOut))
+    }
+
     fn reserve(&self, attempt: OrderAttempt) -> BoxFuture<'_, Result<Reservation>> {
         Box::pin(async move {
-            // A retry with a key must reach Redis to get its original answer back.
-            if attempt.idempotency_key.is_none() && self.sold_out.is_sold_out(&attempt.sale) {
-                return Ok(Reservation::Refused(Refusal::SoldOut));
-            }
             let reservation = self
                 .store
                 .reserve(

@@ -70,20 +70,24 @@ async fn attempt(
         .get("Idempotency-Key")
         .map(|value| IdempotencyKey::parse(value.as_bytes()))
         .transpose()?;
-    let client_ip = request.peer_addr().map(|address| address.ip());
-    state
-        .rate_limits
-        .check(&user_id, client_ip)
-        .map_err(ApiError::RateLimited)?;
 
-    let reservation = engine
-        .reserve(OrderAttempt {
-            sale: sale_id.clone(),
-            user: user_id.clone(),
-            quantity,
-            idempotency_key,
-        })
-        .await?;
+    let attempt = OrderAttempt {
+        sale: sale_id.clone(),
+        user: user_id.clone(),
+        quantity,
+        idempotency_key,
+    };
+    let reservation = match engine.answer_from_memory(&attempt) {
+        Some(answer) => answer,
+        None => {
+            let client_ip = request.peer_addr().map(|address| address.ip());
+            state
+                .rate_limits
+                .check(&user_id, client_ip)
+                .map_err(ApiError::RateLimited)?;
+            engine.reserve(attempt).await?
+        }
+    };
     let (order_id, created_at, replayed) = match reservation {
         Reservation::Accepted {
             order_id,
