@@ -18,6 +18,8 @@ pub enum ApiError {
     Validation(String),
     #[error("The request body is larger than the 16 KiB limit.")]
     PayloadTooLarge,
+    #[error("The request headers are larger than 8 KiB or more than 64.")]
+    HeadersTooLarge,
     #[error("A valid bearer token is required.")]
     Unauthorized,
     #[error("The token's subject is not this user_id.")]
@@ -59,6 +61,7 @@ impl ApiError {
         match self {
             Self::Validation(_) => "invalid_request",
             Self::PayloadTooLarge => "payload_too_large",
+            Self::HeadersTooLarge => "headers_too_large",
             Self::Unauthorized => "unauthorized",
             Self::Forbidden => "forbidden",
             Self::SaleNotFound => "sale_not_found",
@@ -175,6 +178,7 @@ impl ResponseError for ApiError {
         match self {
             Self::Validation(_) => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::SaleNotFound | Self::OrderNotFound | Self::RouteNotFound => StatusCode::NOT_FOUND,

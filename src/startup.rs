@@ -99,7 +99,7 @@ impl Application {
             App::new()
                 .app_data(deadline)
                 .wrap(from_fn(routes::enforce_deadline))
-                .wrap(from_fn(routes::reject_oversized_bodies))
+                .wrap(from_fn(routes::reject_oversized_requests))
                 .wrap(TracingLogger::<RequestSpan>::new())
                 .app_data(state.clone())
                 .data_factory({

@@ -16,6 +16,11 @@ use std::time::Duration;
 /// Largest request body accepted, JSON or not.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
+/// Largest request head accepted (header names and values), and most headers: far above what
+/// a browser or an API client sends, far below what a flood of junk headers would cost.
+pub const MAX_HEADER_BYTES: usize = 8 * 1024;
+pub const MAX_HEADERS: usize = 64;
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(
         web::JsonConfig::default()
@@ -35,12 +40,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .default_service(web::to(|| async { Err::<(), _>(ApiError::RouteNotFound) }));
 }
 
-/// Refuses a declared oversized body on every route before anything reads it, including
-/// routes that take no body; JSON routes also enforce the limit while reading chunked bodies.
-pub async fn reject_oversized_bodies(
+/// Refuses oversized headers, and a declared oversized body on every route before anything
+/// reads it (including routes that take no body); JSON routes also enforce the body limit
+/// while reading chunked bodies.
+pub async fn reject_oversized_requests(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let headers = request.headers();
+    let header_bytes: usize = headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    if headers.len() > MAX_HEADERS || header_bytes > MAX_HEADER_BYTES {
+        return Err(ApiError::HeadersTooLarge.into());
+    }
     let declared = request
         .headers()
         .get(CONTENT_LENGTH)

@@ -220,3 +220,48 @@ async fn a_client_trickling_its_body_gets_a_timeout_and_takes_nothing() {
     assert!(head.contains("request_timeout"), "{head}");
     assert_eq!(app.stock_left("slowpoke").await, 10);
 }
+
+#[tokio::test]
+async fn oversized_or_too_many_headers_are_refused_without_a_server_error() {
+    let app = spawn_app().await;
+    app.create_sale("headers", 10, json!({})).await;
+    let order = || {
+        app.http
+            .post(format!("{}/api/sales/headers/orders", app.address))
+            .json(&json!({ "user_id": "u" }))
+    };
+    let many = |count: usize| {
+        let mut headers = reqwest::header::HeaderMap::new();
+        for n in 0..count {
+            let name = format!("x-filler-{n}");
+            let name = reqwest::header::HeaderName::from_bytes(name.as_bytes()).unwrap();
+            headers.insert(name, "1".parse().unwrap());
+        }
+        headers
+    };
+
+    // Over this service's limits: a problem document.
+    let big = order()
+        .header("X-Big", "h".repeat(10 * 1024))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(big, 431, "headers_too_large").await;
+    let numerous = order().headers(many(70)).send().await.unwrap();
+    assert_problem(numerous, 431, "headers_too_large").await;
+    // Over actix's own limits (32 KiB head, 96 headers): refused before any handler runs.
+    let huge = order()
+        .header("X-Huge", "h".repeat(40 * 1024))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(huge.status(), 431);
+    let countless = order().headers(many(120)).send().await.unwrap();
+    assert!(
+        countless.status().is_client_error(),
+        "{}",
+        countless.status()
+    );
+
+    assert_eq!(app.stock_left("headers").await, 10);
+}
