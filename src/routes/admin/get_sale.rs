@@ -1,9 +1,7 @@
 //! `GET /admin/sales/{id}`: a sale with its reserved, confirmed, pending and rejected quantities.
-use super::AdminSale;
-use crate::db;
-use crate::domain::SaleId;
+use super::{AdminSale, find_sale};
 use crate::engine::Engine;
-use crate::error::{ApiError, Result};
+use crate::error::Result;
 use crate::startup::AppState;
 use actix_web::{HttpResponse, web};
 
@@ -13,9 +11,6 @@ pub async fn get_sale(
     state: web::Data<AppState>,
     engine: web::Data<Engine>,
 ) -> Result<HttpResponse> {
-    let sale_id = SaleId::parse(&path)?;
-    let sale = db::sales::find(&state.db, &sale_id)
-        .await?
-        .ok_or(ApiError::SaleNotFound)?;
+    let sale = find_sale(&state, &path).await?;
     Ok(HttpResponse::Ok().json(AdminSale::load(&state, &engine, sale).await?))
 }

@@ -8,9 +8,9 @@ mod restock;
 
 use super::method_not_allowed;
 use crate::db;
-use crate::domain::{Sale, SaleDefinition};
+use crate::domain::{Sale, SaleDefinition, SaleId};
 use crate::engine::Engine;
-use crate::error::Result;
+use crate::error::{ApiError, Result};
 use crate::startup::AppState;
 use actix_web::middleware::from_fn;
 use actix_web::web;
@@ -46,6 +46,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .default_service(method_not_allowed()),
             ),
     );
+}
+
+/// The sale a path names, from Postgres: 400 for a malformed id, 404 for an unknown one.
+pub async fn find_sale(state: &AppState, path: &str) -> Result<SaleDefinition> {
+    let id = SaleId::parse(path)?;
+    db::sales::find(&state.db, &id)
+        .await?
+        .ok_or(ApiError::SaleNotFound)
 }
 
 /// A sale as operators see it: the public view plus where its accepted quantity stands.

@@ -2,11 +2,9 @@
 //!
 //! Safe at any time: a sale Redis still holds keeps its live counters (only its definition is
 //! refreshed); a sale Redis lost is restored (see `reconcile::restore`).
-use super::AdminSale;
-use crate::db;
-use crate::domain::SaleId;
+use super::{AdminSale, find_sale};
 use crate::engine::Engine;
-use crate::error::{ApiError, Result};
+use crate::error::Result;
 use crate::reconcile;
 use crate::startup::AppState;
 use actix_web::{HttpResponse, web};
@@ -26,10 +24,8 @@ pub async fn preload(
     state: web::Data<AppState>,
     engine: web::Data<Engine>,
 ) -> Result<HttpResponse> {
-    let sale_id = SaleId::parse(&path)?;
-    let sale = db::sales::find(&state.db, &sale_id)
-        .await?
-        .ok_or(ApiError::SaleNotFound)?;
+    let sale = find_sale(&state, &path).await?;
+    let sale_id = sale.id.clone();
     let loaded = reconcile::restore(&state.redis, &state.db, &sale).await?;
     engine.sale_changed(&sale_id);
     tracing::info!(sale_id = %sale_id, loaded, "sale preloaded");

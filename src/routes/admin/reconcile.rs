@@ -1,6 +1,6 @@
 //! `POST /admin/sales/{id}/reconcile`: checks the sale's invariants and repairs its live
 //! counters if they broke; answers what it found, what it did, and the state after.
-use crate::db;
+use super::find_sale;
 use crate::domain::SaleId;
 use crate::engine::Engine;
 use crate::error::{ApiError, Result};
@@ -23,10 +23,8 @@ pub async fn reconcile(
     state: web::Data<AppState>,
     engine: web::Data<Engine>,
 ) -> Result<HttpResponse> {
-    let sale_id = SaleId::parse(&path)?;
-    let sale = db::sales::find(&state.db, &sale_id)
-        .await?
-        .ok_or(ApiError::SaleNotFound)?;
+    let sale = find_sale(&state, &path).await?;
+    let sale_id = sale.id.clone();
     let audit = |state: web::Data<AppState>, id: SaleId| async move {
         reconcile::audit(&state.redis, &state.db, &id)
             .await?
