@@ -24,22 +24,22 @@ pub async fn reconcile(
     engine: web::Data<Engine>,
 ) -> Result<HttpResponse> {
     let sale = find_sale(&state, &path).await?;
-    let sale_id = sale.id.clone();
-    let audit = |state: web::Data<AppState>, id: SaleId| async move {
-        reconcile::audit(&state.redis, &state.db, &id)
-            .await?
-            .ok_or(ApiError::SaleNotFound)
-    };
-    let found = audit(state.clone(), sale_id.clone()).await?;
+    let found = audit(&state, &sale.id).await?;
     let action = reconcile::repair(&state.redis, &state.db, &sale, &found).await?;
-    engine.sale_changed(&sale_id);
+    engine.sale_changed(&sale.id);
     if action != Action::None {
-        tracing::warn!(sale_id = %sale_id, ?action, problems = ?found.problems, "sale reconciled");
+        tracing::warn!(sale_id = %sale.id, ?action, problems = ?found.problems, "sale reconciled");
     }
-    let after = audit(state, sale_id).await?;
+    let after = audit(&state, &sale.id).await?;
     Ok(HttpResponse::Ok().json(Reconciled {
         found,
         action,
         after,
     }))
+}
+
+async fn audit(state: &AppState, sale: &SaleId) -> Result<Audit> {
+    reconcile::audit(&state.redis, &state.db, sale)
+        .await?
+        .ok_or(ApiError::SaleNotFound)
 }
