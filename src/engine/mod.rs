@@ -53,7 +53,7 @@ pub trait StockEngine: Send + Sync {
     }
 
     /// Decides one attempt: takes stock and records the order, or refuses and changes nothing.
-    fn reserve(&self, attempt: OrderAttempt) -> BoxFuture<'_, Result<Reservation>>;
+    fn reserve<'a>(&'a self, attempt: &'a OrderAttempt) -> BoxFuture<'a, Result<Reservation>>;
 
     /// The sale as this engine sells it: definition, stock left, quantity reserved.
     fn live_sale<'a>(&'a self, sale: &'a SaleId) -> BoxFuture<'a, Result<Option<LiveSale>>>;

@@ -52,8 +52,8 @@ impl PostgresEngine {
 }
 
 impl StockEngine for PostgresEngine {
-    fn reserve(&self, attempt: OrderAttempt) -> BoxFuture<'_, Result<Reservation>> {
-        Box::pin(async move { self.decide(&attempt).await })
+    fn reserve<'a>(&'a self, attempt: &'a OrderAttempt) -> BoxFuture<'a, Result<Reservation>> {
+        Box::pin(self.decide(attempt))
     }
 
     fn live_sale<'a>(&'a self, sale: &'a SaleId) -> BoxFuture<'a, Result<Option<LiveSale>>> {

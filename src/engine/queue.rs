@@ -46,13 +46,14 @@ async fn work(db: PgPool, mut queue: mpsc::Receiver<Job>) {
 }
 
 impl StockEngine for QueueEngine {
-    fn reserve(&self, attempt: OrderAttempt) -> BoxFuture<'_, Result<Reservation>> {
+    fn reserve<'a>(&'a self, attempt: &'a OrderAttempt) -> BoxFuture<'a, Result<Reservation>> {
         Box::pin(async move {
             let (reply, answer) = oneshot::channel();
             let unavailable =
                 |why: &str| ApiError::Unavailable(anyhow::anyhow!("order queue {why}"));
             self.jobs
-                .try_send((attempt, reply))
+                // The worker outlives this request, so it gets its own copy.
+                .try_send((attempt.clone(), reply))
                 .map_err(|_| unavailable("is full or stopped"))?;
             answer.await.map_err(|_| unavailable("worker stopped"))?
         })

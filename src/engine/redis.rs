@@ -26,7 +26,7 @@ impl StockEngine for RedisEngine {
             .then_some(Reservation::Refused(Refusal::SoldOut))
     }
 
-    fn reserve(&self, attempt: OrderAttempt) -> BoxFuture<'_, Result<Reservation>> {
+    fn reserve<'a>(&'a self, attempt: &'a OrderAttempt) -> BoxFuture<'a, Result<Reservation>> {
         Box::pin(async move {
             let reservation = self
                 .store

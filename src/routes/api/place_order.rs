@@ -72,8 +72,8 @@ async fn attempt(
         .transpose()?;
 
     let attempt = OrderAttempt {
-        sale: sale_id.clone(),
-        user: user_id.clone(),
+        sale: sale_id,
+        user: user_id,
         quantity,
         idempotency_key,
     };
@@ -83,9 +83,9 @@ async fn attempt(
             let client_ip = request.peer_addr().map(|address| address.ip());
             state
                 .rate_limits
-                .check(&user_id, client_ip)
+                .check(&attempt.user, client_ip)
                 .map_err(ApiError::RateLimited)?;
-            engine.reserve(attempt).await?
+            engine.reserve(&attempt).await?
         }
     };
     let (order_id, created_at, replayed) = match reservation {
@@ -100,11 +100,11 @@ async fn attempt(
         Reservation::Refused(refusal) => return Err(refusal.into()),
     };
     tracing::Span::current().record("order_id", tracing::field::display(order_id));
-    let location = format!("/api/sales/{sale_id}/orders/{order_id}");
+    let location = format!("/api/sales/{}/orders/{order_id}", attempt.sale);
     let body = Accepted {
         order_id,
-        sale_id: &sale_id,
-        user_id: &user_id,
+        sale_id: &attempt.sale,
+        user_id: &attempt.user,
         quantity,
         status: OrderStatus::Pending,
         created_at,
