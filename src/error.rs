@@ -3,7 +3,7 @@
 //! Responses are `application/problem+json` (RFC 9457) with a machine-readable `code`. Only
 //! the variants' fixed texts and validation messages reach the client; the causes inside
 //! `Unavailable` and `Unexpected` are logged (their `Debug` prints the whole chain) and never sent.
-use crate::domain::ValidationError;
+use crate::domain::{Refusal, ValidationError};
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
@@ -24,8 +24,9 @@ pub enum ApiError {
     Unauthorized,
     #[error("The token's subject is not this user_id.")]
     Forbidden,
-    #[error("No sale has this id.")]
-    SaleNotFound,
+    /// Refusals of an order attempt (and `sale_not_found` wherever a sale is looked up).
+    #[error("{0}")]
+    Refused(Refusal),
     #[error("This sale has no order with this id.")]
     OrderNotFound,
     #[error("No resource at this path.")]
@@ -36,18 +37,6 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("A sale with this id already exists.")]
     SaleExists,
-    #[error("The sale is sold out.")]
-    SoldOut,
-    #[error("Less stock is left than the quantity asked for.")]
-    InsufficientStock,
-    #[error("This order would take the buyer past the sale's per-user limit.")]
-    PurchaseLimitExceeded,
-    #[error("The sale has not started yet.")]
-    SaleNotStarted,
-    #[error("The sale has ended.")]
-    SaleEnded,
-    #[error("This Idempotency-Key was already used with a different user or quantity.")]
-    IdempotencyKeyReused,
     #[error("Too many attempts; retry after the delay in Retry-After.")]
     RateLimited(std::time::Duration),
     #[error("The service is temporarily unavailable; retry shortly.")]
@@ -64,18 +53,12 @@ impl ApiError {
             Self::HeadersTooLarge => "headers_too_large",
             Self::Unauthorized => "unauthorized",
             Self::Forbidden => "forbidden",
-            Self::SaleNotFound => "sale_not_found",
             Self::OrderNotFound => "order_not_found",
             Self::RouteNotFound => "not_found",
             Self::RequestTimeout => "request_timeout",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::SaleExists => "sale_exists",
-            Self::SoldOut => "sold_out",
-            Self::InsufficientStock => "insufficient_stock",
-            Self::PurchaseLimitExceeded => "purchase_limit_exceeded",
-            Self::SaleNotStarted => "sale_not_started",
-            Self::SaleEnded => "sale_ended",
-            Self::IdempotencyKeyReused => "idempotency_key_reused",
+            Self::Refused(refusal) => refusal.code(),
             Self::RateLimited(_) => "rate_limited",
             Self::Unavailable(_) => "unavailable",
             Self::Unexpected(_) => "internal",
@@ -139,6 +122,12 @@ impl From<ValidationError> for ApiError {
     }
 }
 
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        Self::Refused(refusal)
+    }
+}
+
 impl From<redis::RedisError> for ApiError {
     fn from(error: redis::RedisError) -> Self {
         Self::from_redis(error)
@@ -181,16 +170,13 @@ impl ResponseError for ApiError {
             Self::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
-            Self::SaleNotFound | Self::OrderNotFound | Self::RouteNotFound => StatusCode::NOT_FOUND,
+            Self::Refused(Refusal::SaleNotFound) | Self::OrderNotFound | Self::RouteNotFound => {
+                StatusCode::NOT_FOUND
+            }
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
-            Self::SaleExists
-            | Self::SoldOut
-            | Self::InsufficientStock
-            | Self::PurchaseLimitExceeded
-            | Self::SaleNotStarted
-            | Self::SaleEnded => StatusCode::CONFLICT,
-            Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Refused(Refusal::IdempotencyKeyReused) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::SaleExists | Self::Refused(_) => StatusCode::CONFLICT,
             Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,

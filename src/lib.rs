@@ -8,6 +8,7 @@
 //! - [`cli`]: the `flashsale` command (`serve`, `migrate`, `demo`).
 //! - [`configuration`]: settings from flags and environment.
 //! - [`startup`]: `Application`, the HTTP server with the persister beside it.
+//! - [`state`]: `AppState`, what every handler may use.
 //! - [`telemetry`]: logging setup.
 //! - [`routes`]: one module per HTTP endpoint.
 //! - [`buyer_auth`]: who is buying (JWT `sub`, or the body's `user_id`).
@@ -41,5 +42,6 @@ pub mod reconcile;
 pub mod routes;
 pub mod sold_out;
 pub mod startup;
+pub mod state;
 pub mod store;
 pub mod telemetry;

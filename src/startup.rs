@@ -7,13 +7,13 @@ use crate::persister::Persister;
 use crate::rate_limit::RateLimits;
 use crate::routes::{self, RequestDeadline};
 use crate::sold_out::SoldOutCache;
+use crate::state::AppState;
 use crate::store::RedisStore;
 use crate::telemetry::RequestSpan;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
-use sqlx::PgPool;
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,16 +23,6 @@ use tracing_actix_web::TracingLogger;
 
 /// Shortest admin token accepted: anything shorter is guessable.
 const MIN_ADMIN_TOKEN_LENGTH: usize = 16;
-
-/// Everything a handler may need, shared by all workers.
-pub struct AppState {
-    pub redis: RedisStore,
-    pub db: PgPool,
-    pub admin_token: String,
-    pub metrics: Arc<Metrics>,
-    pub rate_limits: Arc<RateLimits>,
-    pub buyer_tokens: Option<BuyerTokens>,
-}
 
 pub struct Application {
     port: u16,

@@ -4,6 +4,7 @@ mod idempotency_key;
 mod new_sale;
 mod order;
 mod quantity;
+mod reservation;
 mod sale;
 mod sale_id;
 mod user_id;
@@ -12,7 +13,8 @@ pub use idempotency_key::IdempotencyKey;
 pub use new_sale::{NewSale, NewSaleRequest};
 pub use order::{Order, OrderId, OrderStatus};
 pub use quantity::{Quantity, StockAmount};
-pub use sale::{Sale, SaleDefinition, SaleState};
+pub use reservation::{OrderAttempt, Refusal, Reservation};
+pub use sale::{LiveSale, Sale, SaleDefinition, SaleState};
 pub use sale_id::SaleId;
 pub use user_id::UserId;
 

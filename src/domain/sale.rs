@@ -16,6 +16,15 @@ pub struct SaleDefinition {
     pub ends_at: Option<DateTime<Utc>>,
 }
 
+/// A sale as it is being sold: its definition and live counters.
+#[derive(Debug, Clone)]
+pub struct LiveSale {
+    pub definition: SaleDefinition,
+    pub stock_left: i64,
+    /// Quantity accepted so far.
+    pub reserved: i64,
+}
+
 /// Where a sale stands at a given instant, as shown to buyers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

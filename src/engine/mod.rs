@@ -17,10 +17,10 @@ pub use postgres::{PostgresEngine, Strategy};
 pub use queue::QueueEngine;
 pub use redis::RedisEngine;
 
-use crate::domain::{IdempotencyKey, Quantity, SaleId, UserId};
+use crate::domain::{LiveSale, OrderAttempt, Reservation, SaleId};
 use crate::error::Result;
 use crate::sold_out::SoldOutCache;
-use crate::store::{LiveSale, RedisStore, Reservation};
+use crate::store::RedisStore;
 use futures_util::future::BoxFuture;
 use sqlx::PgPool;
 use std::ops::Deref;
@@ -34,15 +34,6 @@ pub enum EngineKind {
     PgOptimistic,
     PgConditional,
     Queue,
-}
-
-/// One validated order attempt.
-#[derive(Debug, Clone)]
-pub struct OrderAttempt {
-    pub sale: SaleId,
-    pub user: UserId,
-    pub quantity: Quantity,
-    pub idempotency_key: Option<IdempotencyKey>,
 }
 
 pub trait StockEngine: Send + Sync {

@@ -3,12 +3,11 @@
 //! All three take the sale row's lock before reading the buyer's earlier orders, so that read
 //! sees every committed order and the per-user limit and idempotency keys hold under
 //! concurrency.
+use super::StockEngine;
 use super::snapshot::{check, snapshot};
-use super::{OrderAttempt, StockEngine};
 use crate::db;
-use crate::domain::{OrderId, SaleId};
+use crate::domain::{LiveSale, OrderAttempt, OrderId, Refusal, Reservation, SaleId};
 use crate::error::{ApiError, Result};
-use crate::store::{LiveSale, Refusal, Reservation};
 use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
 use sqlx::{PgConnection, PgPool};

@@ -1,9 +1,8 @@
 //! The queue engine: every order attempt waits its turn for one worker task, which decides it
 //! against Postgres on its own connection. No two orders ever race, and none run in parallel.
-use super::{OrderAttempt, PostgresEngine, StockEngine, Strategy, postgres};
-use crate::domain::SaleId;
+use super::{PostgresEngine, StockEngine, Strategy, postgres};
+use crate::domain::{LiveSale, OrderAttempt, Reservation, SaleId};
 use crate::error::{ApiError, Result};
-use crate::store::{LiveSale, Reservation};
 use futures_util::future::BoxFuture;
 use sqlx::PgPool;
 use tokio::sync::{mpsc, oneshot};

@@ -1,9 +1,9 @@
 //! The Redis engine: `lua/reserve.lua`, with the sold-out fast path in front of it.
-use super::{OrderAttempt, StockEngine};
-use crate::domain::{OrderId, SaleId};
+use super::StockEngine;
+use crate::domain::{LiveSale, OrderAttempt, OrderId, Refusal, Reservation, SaleId};
 use crate::error::Result;
 use crate::sold_out::SoldOutCache;
-use crate::store::{LiveSale, RedisStore, Refusal, Reservation};
+use crate::store::RedisStore;
 use futures_util::future::BoxFuture;
 use std::sync::Arc;
 

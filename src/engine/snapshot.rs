@@ -1,8 +1,6 @@
 //! What the classic engines read before deciding: the sale row and the buyer's earlier orders.
-use super::OrderAttempt;
-use crate::domain::OrderId;
+use crate::domain::{OrderAttempt, OrderId, Refusal, Reservation};
 use crate::error::Result;
-use crate::store::{Refusal, Reservation};
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, Row};
 

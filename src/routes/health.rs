@@ -1,5 +1,5 @@
 //! `GET /healthz` (the process answers) and `GET /readyz` (its dependencies answer too).
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::{HttpResponse, get, web};
 use serde_json::json;
 use std::time::Duration;

@@ -1,5 +1,5 @@
 //! `GET /metrics`: Prometheus text exposition.
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::{HttpResponse, get, web};
 
 #[get("/metrics")]

@@ -7,8 +7,7 @@ mod reservation;
 mod sales;
 
 pub use keys::{KeySpace, SaleKeys};
-pub use reservation::{Refusal, Reservation};
-pub use sales::{LiveSale, LoadMode, PendingEntry};
+pub use sales::{LoadMode, PendingEntry};
 
 use redis::aio::ConnectionManager;
 

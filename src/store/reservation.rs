@@ -1,56 +1,13 @@
 //! The order path: one call of `lua/reserve.lua` per attempt.
 use super::RedisStore;
-use crate::domain::{IdempotencyKey, OrderId, Quantity, SaleId, UserId};
-use crate::error::{ApiError, Result};
-use chrono::{DateTime, Utc};
+use crate::domain::{IdempotencyKey, OrderId, Quantity, Refusal, Reservation, SaleId, UserId};
+use crate::error::Result;
+use chrono::DateTime;
 use redis::Script;
 use std::sync::LazyLock;
 
 static RESERVE: LazyLock<Script> =
     LazyLock::new(|| Script::new(include_str!("../../lua/reserve.lua")));
-
-/// What Redis decided about one order attempt.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reservation {
-    /// Stock was taken and the order is in the stream.
-    Accepted {
-        order_id: OrderId,
-        created_at: DateTime<Utc>,
-    },
-    /// The idempotency key was seen before with the same user and quantity: nothing was taken,
-    /// this is the original order.
-    Replayed {
-        order_id: OrderId,
-        created_at: DateTime<Utc>,
-    },
-    Refused(Refusal),
-}
-
-/// Why Redis refused an attempt; every refusal leaves Redis untouched.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refusal {
-    SaleNotFound,
-    IdempotencyKeyReused,
-    SaleNotStarted,
-    SaleEnded,
-    SoldOut,
-    PurchaseLimitExceeded,
-    InsufficientStock,
-}
-
-impl From<Refusal> for ApiError {
-    fn from(refusal: Refusal) -> Self {
-        match refusal {
-            Refusal::SaleNotFound => Self::SaleNotFound,
-            Refusal::IdempotencyKeyReused => Self::IdempotencyKeyReused,
-            Refusal::SaleNotStarted => Self::SaleNotStarted,
-            Refusal::SaleEnded => Self::SaleEnded,
-            Refusal::SoldOut => Self::SoldOut,
-            Refusal::PurchaseLimitExceeded => Self::PurchaseLimitExceeded,
-            Refusal::InsufficientStock => Self::InsufficientStock,
-        }
-    }
-}
 
 impl RedisStore {
     /// Checks and takes stock for one order in a single atomic step. `order_id` is used only
@@ -95,16 +52,7 @@ fn parse_reply(reply: &[String]) -> Option<Reservation> {
                 _ => None,
             };
         }
-        [reason] => match reason.as_str() {
-            "sale_not_found" => Refusal::SaleNotFound,
-            "idempotency_key_reused" => Refusal::IdempotencyKeyReused,
-            "sale_not_started" => Refusal::SaleNotStarted,
-            "sale_ended" => Refusal::SaleEnded,
-            "sold_out" => Refusal::SoldOut,
-            "purchase_limit_exceeded" => Refusal::PurchaseLimitExceeded,
-            "insufficient_stock" => Refusal::InsufficientStock,
-            _ => return None,
-        },
+        [code] => Refusal::from_code(code)?,
         _ => return None,
     };
     Some(Reservation::Refused(refusal))

@@ -1,6 +1,6 @@
 //! Admin-side Redis operations: loading a sale, restocking it, reading its live state.
 use super::{CONSUMER_GROUP, RedisStore};
-use crate::domain::{OrderId, SaleDefinition, SaleId, StockAmount};
+use crate::domain::{LiveSale, OrderId, SaleDefinition, SaleId, StockAmount};
 use crate::error::Result;
 use chrono::{DateTime, Utc};
 use redis::{AsyncCommands, Script};
@@ -21,14 +21,6 @@ pub enum LoadMode {
     Replace,
     /// Preload: keep a live sale's counters, only fill in what Redis lost.
     Restore,
-}
-
-/// A sale as Redis serves it.
-#[derive(Debug, Clone)]
-pub struct LiveSale {
-    pub definition: SaleDefinition,
-    pub stock_left: i64,
-    pub reserved: i64,
 }
 
 /// An accepted order not yet persisted, as the pending hash holds it.

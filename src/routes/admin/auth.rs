@@ -1,6 +1,6 @@
 //! The admin bearer token check, run before any admin handler or body parsing.
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::AUTHORIZATION;

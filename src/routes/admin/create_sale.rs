@@ -3,7 +3,7 @@ use crate::db;
 use crate::domain::{NewSale, NewSaleRequest, Sale};
 use crate::engine::Engine;
 use crate::error::Result;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::LoadMode;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};

@@ -2,7 +2,7 @@
 use super::{AdminSale, find_sale};
 use crate::engine::Engine;
 use crate::error::Result;
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 
 #[tracing::instrument(name = "admin get sale", skip_all, fields(sale_id = %path))]

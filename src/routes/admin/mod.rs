@@ -8,10 +8,10 @@ mod restock;
 
 use super::method_not_allowed;
 use crate::db;
-use crate::domain::{Sale, SaleDefinition, SaleId};
+use crate::domain::{Refusal, Sale, SaleDefinition, SaleId};
 use crate::engine::Engine;
 use crate::error::{ApiError, Result};
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::middleware::from_fn;
 use actix_web::web;
 use serde::Serialize;
@@ -53,7 +53,7 @@ pub async fn find_sale(state: &AppState, path: &str) -> Result<SaleDefinition> {
     let id = SaleId::parse(path)?;
     db::sales::find(&state.db, &id)
         .await?
-        .ok_or(ApiError::SaleNotFound)
+        .ok_or(ApiError::Refused(Refusal::SaleNotFound))
 }
 
 /// A sale as operators see it: the public view plus where its accepted quantity stands.

@@ -6,7 +6,7 @@ use super::{AdminSale, find_sale};
 use crate::engine::Engine;
 use crate::error::Result;
 use crate::reconcile;
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
 

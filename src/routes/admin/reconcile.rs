@@ -1,11 +1,11 @@
 //! `POST /admin/sales/{id}/reconcile`: checks the sale's invariants and repairs its live
 //! counters if they broke; answers what it found, what it did, and the state after.
 use super::find_sale;
-use crate::domain::SaleId;
+use crate::domain::{Refusal, SaleId};
 use crate::engine::Engine;
 use crate::error::{ApiError, Result};
 use crate::reconcile::{self, Action, Audit};
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
 
@@ -41,5 +41,5 @@ pub async fn reconcile(
 async fn audit(state: &AppState, sale: &SaleId) -> Result<Audit> {
     reconcile::audit(&state.redis, &state.db, sale)
         .await?
-        .ok_or(ApiError::SaleNotFound)
+        .ok_or(ApiError::Refused(Refusal::SaleNotFound))
 }

@@ -2,7 +2,7 @@
 use crate::db;
 use crate::domain::{Order, OrderId, OrderStatus, SaleId};
 use crate::error::{ApiError, Result};
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 
 #[tracing::instrument(name = "get order", skip_all, fields(sale_id = %path.0, order_id = %path.1))]

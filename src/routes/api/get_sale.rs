@@ -1,5 +1,5 @@
 //! `GET /api/sales/{id}`: a sale as buyers see it, served from Redis.
-use crate::domain::{Sale, SaleId};
+use crate::domain::{Refusal, Sale, SaleId};
 use crate::engine::Engine;
 use crate::error::{ApiError, Result};
 use actix_web::{HttpResponse, web};
@@ -10,7 +10,7 @@ pub async fn get_sale(path: web::Path<String>, engine: web::Data<Engine>) -> Res
     let live = engine
         .live_sale(&sale_id)
         .await?
-        .ok_or(ApiError::SaleNotFound)?;
+        .ok_or(ApiError::Refused(Refusal::SaleNotFound))?;
     let sale = Sale::new(live.definition, live.stock_left, chrono::Utc::now());
     Ok(HttpResponse::Ok().json(sale))
 }

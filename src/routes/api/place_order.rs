@@ -1,10 +1,11 @@
 //! `POST /api/sales/{id}/orders`: the hot path. One Redis script call decides the order.
 use crate::buyer_auth;
-use crate::domain::{IdempotencyKey, OrderId, OrderStatus, Quantity, SaleId, UserId};
-use crate::engine::{Engine, OrderAttempt};
+use crate::domain::{
+    IdempotencyKey, OrderAttempt, OrderId, OrderStatus, Quantity, Reservation, SaleId, UserId,
+};
+use crate::engine::Engine;
 use crate::error::{ApiError, Result};
-use crate::startup::AppState;
-use crate::store::Reservation;
+use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
