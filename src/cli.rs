@@ -4,7 +4,7 @@ use crate::configuration::Settings;
 use crate::demo::{self, DemoArgs};
 use crate::reconcile::{self, ReconcileArgs};
 use crate::startup::Application;
-use crate::{db, telemetry};
+use crate::{postgres, telemetry};
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -59,7 +59,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate { database_url } => {
             telemetry::init("info,sqlx=warn");
             let db = sqlx::PgPool::connect(&database_url).await?;
-            db::MIGRATOR.run(&db).await?;
+            postgres::MIGRATOR.run(&db).await?;
             tracing::info!("migrations applied");
             Ok(())
         }

@@ -4,8 +4,8 @@
 //! distinct buyers at it, waits until every accepted order is in Postgres, and prints what
 //! happened. It fails (non-zero exit) if anything was oversold or not persisted.
 use crate::configuration::Settings;
-use crate::db;
 use crate::loadgen::{self, Limit, LoadPlan, LoadReport};
+use crate::postgres;
 use crate::startup::Application;
 use anyhow::{Context, bail};
 use clap::Args;
@@ -45,7 +45,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     settings.listen = "127.0.0.1:0".into();
     settings.admin_token = Some(uuid::Uuid::new_v4().simple().to_string());
     let db = settings.database_pool()?;
-    db::MIGRATOR.run(&db).await.context("migrating Postgres")?;
+    postgres::MIGRATOR
+        .run(&db)
+        .await
+        .context("migrating Postgres")?;
 
     let application = Application::build(settings.clone()).await?;
     let base = format!("http://127.0.0.1:{}", application.port());

@@ -15,8 +15,8 @@
 //! - [`domain`]: validated values (`SaleId`, `UserId`, `Quantity`, ...).
 //! - [`engine`]: stock engines: the Redis script, and the classic Postgres strategies.
 //! - [`error`]: `ApiError`, every failure and its `application/problem+json` form.
-//! - [`store`]: Redis: key layout, the reservation script, sale loading.
-//! - [`db`]: Postgres: sales, orders, migrations.
+//! - [`redis`]: Redis: key layout, the reservation script, sale loading.
+//! - [`postgres`]: Postgres: sales, orders, migrations.
 //! - [`persister`]: streams to Postgres.
 //! - [`reconcile`]: the invariants between Redis and Postgres, checked and repaired.
 //! - [`sold_out`]: the in-memory sold-out fast path.
@@ -29,7 +29,6 @@ pub mod bench;
 pub mod buyer_auth;
 pub mod cli;
 pub mod configuration;
-pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod engine;
@@ -37,11 +36,12 @@ pub mod error;
 pub mod loadgen;
 pub mod metrics;
 pub mod persister;
+pub mod postgres;
 pub mod rate_limit;
 pub mod reconcile;
+pub mod redis;
 pub mod routes;
 pub mod sold_out;
 pub mod startup;
 pub mod state;
-pub mod store;
 pub mod telemetry;

@@ -3,7 +3,7 @@
 use crate::buyer_auth::BuyerTokens;
 use crate::metrics::Metrics;
 use crate::rate_limit::RateLimits;
-use crate::store::RedisStore;
+use crate::redis::RedisStore;
 use sqlx::PgPool;
 use std::sync::Arc;
 

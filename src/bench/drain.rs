@@ -4,7 +4,7 @@ use super::{BenchArgs, server_env};
 use crate::loadgen::{self, Limit, LoadPlan};
 use crate::metrics::Metrics;
 use crate::persister::Persister;
-use crate::store::RedisStore;
+use crate::redis::RedisStore;
 use anyhow::bail;
 use serde::Serialize;
 use serde_json::json;

@@ -13,10 +13,10 @@ mod wrk;
 pub use bare::serve as serve_bare;
 
 use crate::configuration::Settings;
-use crate::db;
 use crate::domain::SaleId;
 use crate::loadgen::{self, Limit, LoadPlan};
-use crate::store::KeySpace;
+use crate::postgres;
+use crate::redis::KeySpace;
 use anyhow::{Context, bail};
 use clap::Args;
 use report::{Measured, Run};
@@ -101,7 +101,10 @@ const SCENARIOS: [Scenario; 7] = [
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&args.out)?;
     let db = args.settings.database_pool()?;
-    db::MIGRATOR.run(&db).await.context("migrating Postgres")?;
+    postgres::MIGRATOR
+        .run(&db)
+        .await
+        .context("migrating Postgres")?;
     let run_id = uuid::Uuid::now_v7().simple().to_string();
     let mut run = Run::new(&args, &run_id, &db).await;
 

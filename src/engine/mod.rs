@@ -19,8 +19,8 @@ pub use redis::RedisEngine;
 
 use crate::domain::{LiveSale, OrderAttempt, Reservation, SaleId};
 use crate::error::Result;
+use crate::redis::RedisStore;
 use crate::sold_out::SoldOutCache;
-use crate::store::RedisStore;
 use futures_util::future::BoxFuture;
 use sqlx::PgPool;
 use std::ops::Deref;

@@ -5,9 +5,9 @@
 //! concurrency.
 use super::StockEngine;
 use super::snapshot::{check, snapshot};
-use crate::db;
 use crate::domain::{LiveSale, OrderAttempt, OrderId, Refusal, Reservation, SaleId};
 use crate::error::{ApiError, Result};
+use crate::postgres;
 use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
 use sqlx::{PgConnection, PgPool};
@@ -57,7 +57,7 @@ impl StockEngine for PostgresEngine {
 
     fn live_sale<'a>(&'a self, sale: &'a SaleId) -> BoxFuture<'a, Result<Option<LiveSale>>> {
         Box::pin(async move {
-            let Some(definition) = db::sales::find(&self.db, sale).await? else {
+            let Some(definition) = postgres::sales::find(&self.db, sale).await? else {
                 return Ok(None);
             };
             let sold: i64 = sqlx::query_scalar("SELECT sold FROM sales WHERE id = $1")

@@ -2,8 +2,8 @@
 use super::StockEngine;
 use crate::domain::{LiveSale, OrderAttempt, OrderId, Refusal, Reservation, SaleId};
 use crate::error::Result;
+use crate::redis::RedisStore;
 use crate::sold_out::SoldOutCache;
-use crate::store::RedisStore;
 use futures_util::future::BoxFuture;
 use std::sync::Arc;
 

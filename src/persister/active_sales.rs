@@ -1,6 +1,6 @@
 //! Which sales' streams the persister reads, and how many orders wait in them.
 use crate::domain::SaleId;
-use crate::store::{CONSUMER_GROUP, KeySpace};
+use crate::redis::{CONSUMER_GROUP, KeySpace};
 use chrono::{DateTime, TimeDelta, Utc};
 use redis::streams::StreamInfoGroupsReply;
 use redis::{AsyncCommands, RedisResult};

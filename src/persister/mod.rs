@@ -17,7 +17,7 @@ pub use postgres::Tally;
 
 use crate::configuration::PersisterSettings;
 use crate::metrics::Metrics;
-use crate::store::RedisStore;
+use crate::redis::RedisStore;
 use anyhow::Context;
 use sqlx::PgPool;
 use std::sync::Arc;

@@ -3,7 +3,7 @@ use super::active_sales;
 use super::entries::{DeadEntry, SaleBatch, sale_batch};
 use crate::domain::SaleId;
 use crate::metrics::Metrics;
-use crate::store::{CONSUMER_GROUP, KeySpace};
+use crate::redis::{CONSUMER_GROUP, KeySpace};
 use redis::aio::MultiplexedConnection;
 use redis::streams::{
     StreamAutoClaimOptions, StreamAutoClaimReply, StreamReadOptions, StreamReadReply,

@@ -2,9 +2,9 @@
 //! operators and the fault tests.
 use super::{Action, audit, repair};
 use crate::configuration::Settings;
-use crate::db;
 use crate::domain::SaleId;
-use crate::store::RedisStore;
+use crate::postgres;
+use crate::redis::RedisStore;
 use anyhow::bail;
 use clap::Args;
 
@@ -25,7 +25,7 @@ pub async fn run(args: ReconcileArgs) -> anyhow::Result<()> {
     let redis = RedisStore::connect(&args.settings.redis_url, &args.settings.redis_prefix).await?;
     let sales = match &args.sale {
         Some(id) => vec![SaleId::parse(id)?],
-        None => db::sales::ids(&db).await?,
+        None => postgres::sales::ids(&db).await?,
     };
     let mut broken = 0;
     for sale in &sales {
@@ -60,7 +60,7 @@ async fn check_sale(
     if check_only {
         return Ok(true);
     }
-    let definition = db::sales::find(db, sale)
+    let definition = postgres::sales::find(db, sale)
         .await?
         .ok_or_else(|| anyhow::anyhow!("sale {sale} vanished"))?;
     let action = repair(redis, db, &definition, &found).await?;

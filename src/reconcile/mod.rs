@@ -10,10 +10,10 @@ mod repair;
 pub use command::{ReconcileArgs, run};
 pub use repair::{Action, repair, restore};
 
-use crate::db;
 use crate::domain::SaleId;
 use crate::error::Result;
-use crate::store::RedisStore;
+use crate::postgres;
+use crate::redis::RedisStore;
 use serde::Serialize;
 use sqlx::PgPool;
 use std::time::Duration;
@@ -62,14 +62,15 @@ pub async fn audit(redis: &RedisStore, db: &PgPool, sale: &SaleId) -> Result<Opt
 }
 
 async fn audit_once(redis: &RedisStore, db: &PgPool, sale: &SaleId) -> Result<Option<Audit>> {
-    let Some(definition) = db::sales::find(db, sale).await? else {
+    let Some(definition) = postgres::sales::find(db, sale).await? else {
         return Ok(None);
     };
-    let settled = db::orders::settled(db, sale).await?;
-    let sold = db::sales::sold(db, sale).await?;
-    let over_limit = db::orders::buyers_over_limit(db, sale, definition.per_user_limit).await?;
+    let settled = postgres::orders::settled(db, sale).await?;
+    let sold = postgres::sales::sold(db, sale).await?;
+    let over_limit =
+        postgres::orders::buyers_over_limit(db, sale, definition.per_user_limit).await?;
     let live = redis.live_sale(sale).await?;
-    let pending: i64 = db::orders::still_pending(db, redis.pending_orders(sale).await?)
+    let pending: i64 = postgres::orders::still_pending(db, redis.pending_orders(sale).await?)
         .await?
         .iter()
         .map(|(_, order)| i64::from(order.quantity))

@@ -1,9 +1,9 @@
 //! Rebuilding a sale's live counters in Redis from Postgres and the orders still pending.
 use super::Audit;
-use crate::db;
 use crate::domain::SaleDefinition;
 use crate::error::Result;
-use crate::store::{LoadMode, RedisStore};
+use crate::postgres;
+use crate::redis::{LoadMode, RedisStore};
 use serde::Serialize;
 use sqlx::PgPool;
 use std::collections::HashMap;
@@ -65,9 +65,9 @@ pub async fn restore(redis: &RedisStore, db: &PgPool, sale: &SaleDefinition) -> 
         return redis.load_sale(sale, LoadMode::Restore, 0, 0).await;
     }
     let in_flight = redis.pending_orders(&sale.id).await?;
-    let settled = db::orders::settled(db, &sale.id).await?;
-    let in_flight = db::orders::still_pending(db, in_flight).await?;
-    let mut buyers: HashMap<String, i64> = db::orders::confirmed_by_buyer(db, &sale.id)
+    let settled = postgres::orders::settled(db, &sale.id).await?;
+    let in_flight = postgres::orders::still_pending(db, in_flight).await?;
+    let mut buyers: HashMap<String, i64> = postgres::orders::confirmed_by_buyer(db, &sale.id)
         .await?
         .into_iter()
         .collect();

@@ -3,7 +3,7 @@
 use crate::helpers::{
     ADMIN_TOKEN, RedisProcess, ServerProcess, TestApp, drop_database, spawn_app_with, test_settings,
 };
-use flashsale::db::MIGRATOR;
+use flashsale::postgres::MIGRATOR;
 use futures::future::join_all;
 use serde_json::{Value, json};
 use sqlx::PgPool;

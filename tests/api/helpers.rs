@@ -9,11 +9,11 @@ pub use redis_process::RedisProcess;
 
 use actix_web::dev::ServerHandle;
 use flashsale::configuration::{PersisterSettings, Settings};
-use flashsale::db::MIGRATOR;
 use flashsale::domain::SaleId;
 use flashsale::engine::EngineKind;
+use flashsale::postgres::MIGRATOR;
+use flashsale::redis::{KeySpace, SaleKeys};
 use flashsale::startup::Application;
-use flashsale::store::{KeySpace, SaleKeys};
 use redis::AsyncCommands;
 use redis::aio::MultiplexedConnection;
 use serde_json::{Value, json};

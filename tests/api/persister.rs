@@ -2,7 +2,7 @@
 use crate::helpers::{TcpProxy, TestApp, redis_url, spawn_app, spawn_app_with};
 use flashsale::metrics::Metrics;
 use flashsale::persister::{ExecutionOutcome, Persister, Tally};
-use flashsale::store::{CONSUMER_GROUP, RedisStore};
+use flashsale::redis::{CONSUMER_GROUP, RedisStore};
 use futures::future::join_all;
 use redis::AsyncCommands;
 use redis::streams::{StreamReadOptions, StreamReadReply};

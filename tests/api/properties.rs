@@ -4,7 +4,7 @@
 use crate::helpers::{TestApp, spawn_app};
 use flashsale::domain::SaleId;
 use flashsale::reconcile;
-use flashsale::store::RedisStore;
+use flashsale::redis::RedisStore;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use redis::AsyncCommands;

@@ -1,10 +1,10 @@
 //! `POST /admin/sales`: records a sale in Postgres and preloads its stock into Redis.
-use crate::db;
 use crate::domain::{NewSale, NewSaleRequest, Sale};
 use crate::engine::Engine;
 use crate::error::Result;
+use crate::postgres;
+use crate::redis::LoadMode;
 use crate::state::AppState;
-use crate::store::LoadMode;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 
@@ -16,7 +16,7 @@ pub async fn create_sale(
 ) -> Result<HttpResponse> {
     let NewSale(sale) = NewSale::parse(body.into_inner(), chrono::Utc::now())?;
     tracing::Span::current().record("sale_id", tracing::field::display(&sale.id));
-    db::sales::insert(&state.db, &sale).await?;
+    postgres::sales::insert(&state.db, &sale).await?;
     let stock = sale.stock_total.get();
     if let Err(error) = state
         .redis
@@ -24,7 +24,7 @@ pub async fn create_sale(
         .await
     {
         // Undo, so that retrying the same request can succeed instead of hitting sale_exists.
-        if let Err(undo) = db::sales::delete_unsold(&state.db, &sale.id).await {
+        if let Err(undo) = postgres::sales::delete_unsold(&state.db, &sale.id).await {
             tracing::error!(sale_id = %sale.id, error = ?undo, "could not undo a sale Redis refused");
         }
         return Err(error);

@@ -7,10 +7,10 @@ mod reconcile;
 mod restock;
 
 use super::method_not_allowed;
-use crate::db;
 use crate::domain::{Refusal, Sale, SaleDefinition, SaleId};
 use crate::engine::Engine;
 use crate::error::{ApiError, Result};
+use crate::postgres;
 use crate::state::AppState;
 use actix_web::middleware::from_fn;
 use actix_web::web;
@@ -51,7 +51,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// The sale a path names, from Postgres: 400 for a malformed id, 404 for an unknown one.
 pub async fn find_sale(state: &AppState, path: &str) -> Result<SaleDefinition> {
     let id = SaleId::parse(path)?;
-    db::sales::find(&state.db, &id)
+    postgres::sales::find(&state.db, &id)
         .await?
         .ok_or(ApiError::Refused(Refusal::SaleNotFound))
 }
@@ -84,7 +84,7 @@ impl AdminSale {
         engine: &Engine,
         definition: SaleDefinition,
     ) -> Result<Self> {
-        let settled = db::orders::settled(&state.db, &definition.id).await?;
+        let settled = postgres::orders::settled(&state.db, &definition.id).await?;
         let live = engine.live_sale(&definition.id).await?;
         let dead_letters = state.redis.dead_letters(&definition.id).await?;
         let persisted = settled.confirmed + settled.rejected;

@@ -1,9 +1,9 @@
 //! `POST /admin/sales/{id}/restock`: adds stock to a sale.
 use super::AdminSale;
-use crate::db;
 use crate::domain::{Refusal, SaleId, StockAmount};
 use crate::engine::Engine;
 use crate::error::{ApiError, Result};
+use crate::postgres;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
@@ -24,11 +24,11 @@ pub async fn restock(
 ) -> Result<HttpResponse> {
     let sale_id = SaleId::parse(&path)?;
     let quantity = StockAmount::parse(body.quantity, "quantity", 1)?;
-    let sale = db::sales::add_stock(&state.db, &sale_id, quantity)
+    let sale = postgres::sales::add_stock(&state.db, &sale_id, quantity)
         .await?
         .ok_or(ApiError::Refused(Refusal::SaleNotFound))?;
     if let Err(error) = state.redis.restock(&sale_id, quantity).await {
-        if let Err(undo) = db::sales::remove_stock(&state.db, &sale_id, quantity).await {
+        if let Err(undo) = postgres::sales::remove_stock(&state.db, &sale_id, quantity).await {
             tracing::error!(sale_id = %sale_id, error = ?undo, "could not undo a restock Redis refused");
         }
         return Err(error);

@@ -1,7 +1,7 @@
 //! `GET /api/sales/{id}/orders/{order_id}`: where an order stands.
-use crate::db;
 use crate::domain::{Order, OrderId, OrderStatus, SaleId};
 use crate::error::{ApiError, Result};
+use crate::postgres;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 
@@ -23,7 +23,7 @@ pub async fn get_order(
 /// forgets the pending record, so an order moving between the two during this lookup is
 /// found by the second Postgres read instead of being reported missing.
 async fn find(state: &AppState, sale_id: &SaleId, order_id: OrderId) -> Result<Option<Order>> {
-    if let Some(order) = db::orders::find(&state.db, sale_id, order_id).await? {
+    if let Some(order) = postgres::orders::find(&state.db, sale_id, order_id).await? {
         return Ok(Some(order));
     }
     if let Some(pending) = state.redis.pending_order(sale_id, order_id).await? {
@@ -36,5 +36,5 @@ async fn find(state: &AppState, sale_id: &SaleId, order_id: OrderId) -> Result<O
             created_at: pending.created_at,
         }));
     }
-    db::orders::find(&state.db, sale_id, order_id).await
+    postgres::orders::find(&state.db, sale_id, order_id).await
 }
