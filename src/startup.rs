@@ -53,14 +53,7 @@ impl Application {
 
         let shutdown = CancellationToken::new();
         let persisters = if settings.persister.enabled {
-            Persister::spawn_all(
-                &settings.redis_url,
-                &redis,
-                &db,
-                &settings.persister,
-                &metrics,
-                &shutdown,
-            )?
+            Persister::spawn_all(&redis, &db, &settings.persister, &metrics, &shutdown)
         } else {
             Vec::new()
         };

@@ -51,13 +51,12 @@ pub async fn measure(args: &BenchArgs, run_id: &str, db: &sqlx::PgPool) -> anyho
     let shutdown = CancellationToken::new();
     let started = Instant::now();
     let persisters = Persister::spawn_all(
-        &args.settings.redis_url,
         &store,
         db,
         &settings,
         &Arc::new(Metrics::default()),
         &shutdown,
-    )?;
+    );
     // `sold` moves with every committed batch: cheaper to poll than counting the orders.
     loop {
         let sold: i64 = sqlx::query_scalar("SELECT sold FROM sales WHERE id = $1")

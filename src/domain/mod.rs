@@ -3,6 +3,7 @@
 mod idempotency_key;
 mod new_sale;
 mod order;
+mod order_entry;
 mod quantity;
 mod reservation;
 mod sale;
@@ -11,7 +12,8 @@ mod user_id;
 
 pub use idempotency_key::IdempotencyKey;
 pub use new_sale::{NewSale, NewSaleRequest};
-pub use order::{Order, OrderId, OrderStatus};
+pub use order::{AcceptedOrder, Order, OrderId, OrderStatus};
+pub use order_entry::{DeadEntry, SaleBatch, StreamOrder};
 pub use quantity::{Quantity, StockAmount};
 pub use reservation::{OrderAttempt, Refusal, Reservation};
 pub use sale::{LiveSale, Sale, SaleDefinition, SaleState};

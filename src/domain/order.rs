@@ -1,5 +1,5 @@
 //! An order: one accepted reservation, first pending in Redis, then settled in Postgres.
-use super::SaleId;
+use super::{Quantity, SaleId, UserId, ValidationError};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::fmt;
@@ -19,8 +19,10 @@ impl OrderId {
         Self(id)
     }
 
-    pub fn parse(raw: &str) -> Option<Self> {
-        Uuid::try_parse(raw).ok().map(Self)
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        Uuid::try_parse(raw)
+            .map(Self)
+            .map_err(|_| ValidationError("order id must be a UUID".into()))
     }
 
     pub fn as_uuid(&self) -> Uuid {
@@ -45,12 +47,36 @@ pub enum OrderStatus {
     Rejected,
 }
 
+/// An order Redis accepted, as the reservation script recorded it (in the sale's stream and its
+/// pending orders) until the persister settles it in Postgres.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AcceptedOrder {
+    pub order_id: OrderId,
+    pub user_id: UserId,
+    pub quantity: Quantity,
+    pub created_at: DateTime<Utc>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Order {
     pub order_id: OrderId,
     pub sale_id: SaleId,
-    pub user_id: String,
-    pub quantity: u32,
+    pub user_id: UserId,
+    pub quantity: Quantity,
     pub status: OrderStatus,
     pub created_at: DateTime<Utc>,
+}
+
+impl Order {
+    /// An accepted order Postgres does not hold yet.
+    pub fn pending(sale_id: SaleId, accepted: AcceptedOrder) -> Self {
+        Self {
+            order_id: accepted.order_id,
+            sale_id,
+            user_id: accepted.user_id,
+            quantity: accepted.quantity,
+            status: OrderStatus::Pending,
+            created_at: accepted.created_at,
+        }
+    }
 }

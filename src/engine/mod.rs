@@ -8,13 +8,10 @@
 //! - `pg-optimistic`: `UPDATE … WHERE sold = <read value>`, retried on conflict;
 //! - `pg-conditional`: `UPDATE … WHERE sold + q <= stock_total`;
 //! - `queue`: one worker task that runs every order in turn.
-mod postgres;
-mod queue;
+mod classic;
 mod redis;
-mod snapshot;
 
-pub use postgres::{PostgresEngine, Strategy};
-pub use queue::QueueEngine;
+pub use classic::{PostgresEngine, QueueEngine, Strategy};
 pub use redis::RedisEngine;
 
 use crate::domain::{LiveSale, OrderAttempt, Reservation, SaleId};

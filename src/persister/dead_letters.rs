@@ -1,7 +1,9 @@
 //! What the persister does with entries that can never be written: it moves them to the
 //! sale's dead-letter stream, so they stop blocking the entries behind them.
-use super::entries::{DeadEntry, SaleBatch};
-use super::{ExecutionOutcome, Persister, Tally, postgres};
+use super::{ExecutionOutcome, Persister, Tally};
+use crate::domain::SaleBatch;
+use crate::postgres;
+use crate::redis::dead_entry;
 use anyhow::Context;
 
 impl Persister {
@@ -9,6 +11,7 @@ impl Persister {
         for sale in batch.iter_mut().filter(|sale| !sale.malformed.is_empty()) {
             tracing::error!(sale_id = %sale.sale, entries = sale.malformed.len(), "malformed order entries moved to the dead letters");
             self.reader
+                .stream
                 .bury(&sale.sale, &sale.malformed, "malformed entry")
                 .await?;
             self.metrics.dead_lettered(sale.malformed.len());
@@ -42,7 +45,7 @@ impl Persister {
             .enumerate()
             .map(|(i, o)| (i, vec![o]))
         {
-            let written = postgres::persist(&self.db, &mut single).await;
+            let written = postgres::persist_batch(&self.db, &mut single).await;
             let settled = match written {
                 Ok(tally) => {
                     total.confirmed += tally.confirmed;
@@ -54,8 +57,12 @@ impl Persister {
                 Err(e) if postgres::is_data_error(&e) => {
                     let order = &single[0];
                     tracing::error!(sale_id = %order.sale, error = %e, "an order that cannot be written moved to the dead letters");
-                    let dead = DeadEntry::from(&order.orders[0]);
-                    let buried = self.reader.bury(&order.sale, &[dead], &e.to_string()).await;
+                    let dead = dead_entry(&order.orders[0]);
+                    let buried = self
+                        .reader
+                        .stream
+                        .bury(&order.sale, &[dead], &e.to_string())
+                        .await;
                     buried
                         .map(|()| self.metrics.dead_lettered(1))
                         .map_err(anyhow::Error::from)

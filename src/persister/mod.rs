@@ -6,23 +6,21 @@
 //! retries with backoff; on shutdown it finishes the batch in hand first. An entry that can
 //! never be written (malformed, or refused by Postgres for its data three times) goes to the
 //! sale's dead-letter stream instead of blocking the entries behind it.
-mod active_sales;
 mod dead_letters;
-mod entries;
-mod postgres;
-mod stream;
+mod reader;
 
-pub use entries::{DeadEntry, SaleBatch, StreamOrder};
-pub use postgres::Tally;
+pub use crate::postgres::Tally;
 
 use crate::configuration::PersisterSettings;
+use crate::domain::SaleBatch;
 use crate::metrics::Metrics;
-use crate::redis::RedisStore;
+use crate::postgres;
+use crate::redis::{RedisStore, entry_time};
 use anyhow::Context;
+use reader::{ReaderSettings, StreamReader};
 use sqlx::PgPool;
 use std::sync::Arc;
 use std::time::Duration;
-use stream::{ReaderSettings, StreamReader};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -51,35 +49,31 @@ pub struct Persister {
 
 impl Persister {
     pub fn new(
-        redis_url: &str,
         store: &RedisStore,
         db: PgPool,
         settings: &PersisterSettings,
         metrics: Arc<Metrics>,
-    ) -> anyhow::Result<Self> {
+    ) -> Self {
         let consumer = settings
             .consumer
             .clone()
             .unwrap_or_else(|| format!("persister-{}", uuid::Uuid::now_v7().simple()));
         let reader = StreamReader::new(
-            redis::Client::open(redis_url)?,
-            store.pool().clone(),
-            store.keys().clone(),
+            store.orders_stream(consumer),
             ReaderSettings {
-                consumer,
                 batch_size: settings.batch_size.max(1),
                 block: Duration::from_millis(settings.block_ms),
                 claim_idle: Duration::from_millis(settings.claim_idle_ms),
             },
             metrics.clone(),
         );
-        Ok(Self {
+        Self {
             reader,
             db,
             metrics,
             unsettled: None,
             failed_attempts: 0,
-        })
+        }
     }
 
     /// One step: read a batch (or retry the unsettled one), commit it, acknowledge it.
@@ -102,7 +96,7 @@ impl Persister {
             self.metrics.set_persister_lag(Duration::ZERO);
             return Ok(ExecutionOutcome::Idle);
         }
-        match postgres::persist(&self.db, &mut batch).await {
+        match postgres::persist_batch(&self.db, &mut batch).await {
             Ok(tally) => {
                 self.metrics.persister_batch(true);
                 self.record_lag(&batch);
@@ -129,7 +123,7 @@ impl Persister {
         self.metrics.persisted("duplicate", tally.duplicates);
         for sale in batch {
             // A lost acknowledgement only means a redelivery, which the insert ignores.
-            if let Err(e) = self.reader.acknowledge(sale).await {
+            if let Err(e) = self.reader.stream.acknowledge(sale).await {
                 tracing::warn!(sale_id = %sale.sale, error = %e, "acknowledging persisted orders failed; they will be redelivered");
             }
         }
@@ -137,13 +131,12 @@ impl Persister {
 
     /// Starts `settings.consumers` persister loops, named apart, until `shutdown`.
     pub fn spawn_all(
-        redis_url: &str,
         store: &RedisStore,
         db: &PgPool,
         settings: &PersisterSettings,
         metrics: &Arc<Metrics>,
         shutdown: &CancellationToken,
-    ) -> anyhow::Result<Vec<JoinHandle<()>>> {
+    ) -> Vec<JoinHandle<()>> {
         let base = settings
             .consumer
             .clone()
@@ -152,14 +145,8 @@ impl Persister {
             .map(|n| {
                 let mut loop_settings = settings.clone();
                 loop_settings.consumer = Some(format!("{base}-{n}"));
-                let persister = Self::new(
-                    redis_url,
-                    store,
-                    db.clone(),
-                    &loop_settings,
-                    metrics.clone(),
-                )?;
-                Ok(tokio::spawn(persister.run(shutdown.clone())))
+                let persister = Self::new(store, db.clone(), &loop_settings, metrics.clone());
+                tokio::spawn(persister.run(shutdown.clone()))
             })
             .collect()
     }
@@ -196,7 +183,7 @@ impl Persister {
         let oldest = batch
             .iter()
             .flat_map(|sale| &sale.orders)
-            .filter_map(|order| entries::entry_time(&order.entry_id))
+            .filter_map(|order| entry_time(&order.entry_id))
             .min();
         if let Some(oldest) = oldest {
             let lag = (chrono::Utc::now() - oldest).to_std().unwrap_or_default();

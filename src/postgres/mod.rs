@@ -2,8 +2,17 @@
 //!
 //! Queries are plain SQL strings checked by the integration tests, so building the crate never
 //! needs a live database.
+mod batch;
+pub mod classic;
 pub mod orders;
 pub mod sales;
 
+pub use batch::{Tally, is_data_error, persist_batch};
+
 /// Migrations in `migrations/`, compiled into the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Whether Postgres answers at all.
+pub async fn ping(db: &sqlx::PgPool) -> sqlx::Result<()> {
+    sqlx::query("SELECT 1").execute(db).await.map(drop)
+}

@@ -1,7 +1,7 @@
 //! Reading the `orders` table. The persister writes it (`persister::postgres`).
-use crate::domain::{Order, OrderId, OrderStatus, SaleId};
+use crate::domain::{AcceptedOrder, Order, OrderId, OrderStatus, Quantity, SaleId, UserId};
 use crate::error::Result;
-use sqlx::{PgPool, Row};
+use sqlx::{PgExecutor, PgPool, Row};
 use std::collections::HashSet;
 
 /// Quantities of a sale's persisted orders, by status.
@@ -26,8 +26,9 @@ pub async fn find(db: &PgPool, sale: &SaleId, order: OrderId) -> Result<Option<O
     Ok(Some(Order {
         order_id: order,
         sale_id: sale.clone(),
-        user_id: row.try_get("user_id")?,
-        quantity: quantity.unsigned_abs(),
+        user_id: stored_user(row.try_get("user_id")?)?,
+        quantity: Quantity::parse(quantity.into(), "quantity")
+            .map_err(|e| anyhow::anyhow!("stored quantity {quantity}: {e}"))?,
         status: if status == "confirmed" {
             OrderStatus::Confirmed
         } else {
@@ -53,7 +54,7 @@ pub async fn settled(db: &PgPool, sale: &SaleId) -> Result<Settled> {
 }
 
 /// Each buyer's confirmed quantity, to rebuild the per-user limit after Redis lost it.
-pub async fn confirmed_by_buyer(db: &PgPool, sale: &SaleId) -> Result<Vec<(String, i64)>> {
+pub async fn confirmed_by_buyer(db: &PgPool, sale: &SaleId) -> Result<Vec<(UserId, i64)>> {
     let rows = sqlx::query(
         "SELECT user_id, SUM(quantity)::int8 AS quantity FROM orders
          WHERE sale_id = $1 AND status = 'confirmed' GROUP BY user_id",
@@ -62,7 +63,12 @@ pub async fn confirmed_by_buyer(db: &PgPool, sale: &SaleId) -> Result<Vec<(Strin
     .fetch_all(db)
     .await?;
     rows.iter()
-        .map(|row| Ok((row.try_get("user_id")?, row.try_get("quantity")?)))
+        .map(|row| {
+            Ok((
+                stored_user(row.try_get("user_id")?)?,
+                row.try_get("quantity")?,
+            ))
+        })
         .collect()
 }
 
@@ -86,8 +92,11 @@ pub async fn buyers_over_limit(
         .collect()
 }
 
-/// Which of these orders Postgres already holds.
-pub async fn existing(db: &PgPool, orders: &[OrderId]) -> Result<HashSet<OrderId>> {
+/// Which of these orders Postgres already holds (inside a transaction or not).
+pub async fn existing<'c>(
+    db: impl PgExecutor<'c>,
+    orders: &[OrderId],
+) -> sqlx::Result<HashSet<OrderId>> {
     let ids: Vec<uuid::Uuid> = orders.iter().map(OrderId::as_uuid).collect();
     let found: Vec<uuid::Uuid> =
         sqlx::query_scalar("SELECT order_id FROM orders WHERE order_id = ANY($1)")
@@ -98,14 +107,15 @@ pub async fn existing(db: &PgPool, orders: &[OrderId]) -> Result<HashSet<OrderId
 }
 
 /// The pending orders (from Redis) that Postgres does not hold yet: those really in flight.
-pub async fn still_pending<T>(
-    db: &PgPool,
-    pending: Vec<(OrderId, T)>,
-) -> Result<Vec<(OrderId, T)>> {
-    let ids: Vec<OrderId> = pending.iter().map(|(id, _)| *id).collect();
+pub async fn still_pending(db: &PgPool, pending: Vec<AcceptedOrder>) -> Result<Vec<AcceptedOrder>> {
+    let ids: Vec<OrderId> = pending.iter().map(|order| order.order_id).collect();
     let persisted = existing(db, &ids).await?;
     Ok(pending
         .into_iter()
-        .filter(|(id, _)| !persisted.contains(id))
+        .filter(|order| !persisted.contains(&order.order_id))
         .collect())
+}
+
+fn stored_user(raw: String) -> Result<UserId> {
+    UserId::parse(raw).map_err(|e| anyhow::anyhow!("stored user_id: {e}").into())
 }

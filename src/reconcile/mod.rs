@@ -73,7 +73,7 @@ async fn audit_once(redis: &RedisStore, db: &PgPool, sale: &SaleId) -> Result<Op
     let pending: i64 = postgres::orders::still_pending(db, redis.pending_orders(sale).await?)
         .await?
         .iter()
-        .map(|(_, order)| i64::from(order.quantity))
+        .map(|order| i64::from(order.quantity.get()))
         .sum();
     let stock_total = definition.stock_total.get();
     let mut audit = Audit {

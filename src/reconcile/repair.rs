@@ -1,6 +1,6 @@
 //! Rebuilding a sale's live counters in Redis from Postgres and the orders still pending.
 use super::Audit;
-use crate::domain::SaleDefinition;
+use crate::domain::{SaleDefinition, UserId};
 use crate::error::Result;
 use crate::postgres;
 use crate::redis::{LoadMode, RedisStore};
@@ -67,16 +67,17 @@ pub async fn restore(redis: &RedisStore, db: &PgPool, sale: &SaleDefinition) -> 
     let in_flight = redis.pending_orders(&sale.id).await?;
     let settled = postgres::orders::settled(db, &sale.id).await?;
     let in_flight = postgres::orders::still_pending(db, in_flight).await?;
-    let mut buyers: HashMap<String, i64> = postgres::orders::confirmed_by_buyer(db, &sale.id)
+    let mut buyers: HashMap<UserId, i64> = postgres::orders::confirmed_by_buyer(db, &sale.id)
         .await?
         .into_iter()
         .collect();
     let mut in_flight_quantity = 0;
-    for (_, order) in in_flight {
-        in_flight_quantity += i64::from(order.quantity);
-        *buyers.entry(order.user_id).or_default() += i64::from(order.quantity);
+    for order in in_flight {
+        let quantity = i64::from(order.quantity.get());
+        in_flight_quantity += quantity;
+        *buyers.entry(order.user_id).or_default() += quantity;
     }
-    let buyers: Vec<(String, i64)> = buyers.into_iter().collect();
+    let buyers: Vec<(UserId, i64)> = buyers.into_iter().collect();
     redis.restore_buyers(&sale.id, &buyers).await?;
     let reserved = settled.confirmed + settled.rejected + in_flight_quantity;
     let stock_left = (sale.stock_total.get() - reserved).max(0);

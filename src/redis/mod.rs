@@ -2,12 +2,18 @@
 //!
 //! Every key of a sale carries the sale id as its hash tag (`fs:{<sale>}:sale`), so one script
 //! call touches one Redis Cluster slot. Scripts live in `lua/` and are compiled in.
+mod entries;
 mod keys;
+mod orders_stream;
+mod pending;
 mod reservation;
 mod sales;
+mod sales_index;
 
+pub use entries::{dead_entry, entry_time};
 pub use keys::{KeySpace, SaleKeys};
-pub use sales::{LoadMode, PendingEntry};
+pub use orders_stream::OrdersStream;
+pub use sales::LoadMode;
 
 use redis::aio::ConnectionManager;
 
@@ -52,10 +58,6 @@ impl RedisStore {
 
     pub fn keys(&self) -> &KeySpace {
         &self.keys
-    }
-
-    pub fn pool(&self) -> &deadpool_redis::Pool {
-        &self.pool
     }
 
     pub async fn ping(&self) -> redis::RedisResult<()> {

@@ -38,7 +38,7 @@ impl RedisStore {
 fn parse_reply(reply: &[String]) -> Option<Reservation> {
     let refusal = match reply {
         [outcome, id, created_ms] => {
-            let order_id = OrderId::parse(id)?;
+            let order_id = OrderId::parse(id).ok()?;
             let created_at = DateTime::from_timestamp_millis(created_ms.parse().ok()?)?;
             return match outcome.as_str() {
                 "accepted" => Some(Reservation::Accepted {

@@ -1,8 +1,8 @@
 //! Admin-side Redis operations: loading a sale, restocking it, reading its live state.
 use super::{CONSUMER_GROUP, RedisStore};
-use crate::domain::{LiveSale, OrderId, SaleDefinition, SaleId, StockAmount};
+use crate::domain::{LiveSale, SaleDefinition, SaleId, StockAmount, UserId};
 use crate::error::Result;
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 use redis::{AsyncCommands, Script};
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -21,14 +21,6 @@ pub enum LoadMode {
     Replace,
     /// Preload: keep a live sale's counters, only fill in what Redis lost.
     Restore,
-}
-
-/// An accepted order not yet persisted, as the pending hash holds it.
-#[derive(Debug, Clone)]
-pub struct PendingEntry {
-    pub user_id: String,
-    pub quantity: u32,
-    pub created_at: DateTime<Utc>,
 }
 
 impl RedisStore {
@@ -102,11 +94,15 @@ impl RedisStore {
     }
 
     /// Sets buyers' accepted quantities, before a restored sale starts selling again.
-    pub async fn restore_buyers(&self, sale: &SaleId, buyers: &[(String, i64)]) -> Result<()> {
+    pub async fn restore_buyers(&self, sale: &SaleId, buyers: &[(UserId, i64)]) -> Result<()> {
         let key = self.keys.sale(sale).buyers;
         let mut conn = self.pooled().await?;
         for chunk in buyers.chunks(1000) {
-            let _: () = conn.hset_multiple(&key, chunk).await?;
+            let fields: Vec<(&str, i64)> = chunk
+                .iter()
+                .map(|(user, quantity)| (user.as_str(), *quantity))
+                .collect();
+            let _: () = conn.hset_multiple(&key, &fields).await?;
         }
         Ok(())
     }
@@ -133,39 +129,6 @@ impl RedisStore {
             .map(Some)
             .ok_or_else(|| anyhow::anyhow!("malformed sale hash for {sale}: {fields:?}").into())
     }
-
-    /// Every accepted order of the sale not yet persisted.
-    ///
-    /// An order whose acknowledgement was lost (a persister died between its commit and its
-    /// acknowledgement) stays here, although it is in Postgres, until another persister claims
-    /// its entry: callers check ids against Postgres.
-    pub async fn pending_orders(&self, sale: &SaleId) -> Result<Vec<(OrderId, PendingEntry)>> {
-        let mut conn = self.pooled().await?;
-        let raw: HashMap<String, String> = conn.hgetall(self.keys.sale(sale).pending).await?;
-        raw.iter()
-            .map(|(id, raw)| {
-                OrderId::parse(id).zip(parse_pending(raw)).ok_or_else(|| {
-                    anyhow::anyhow!("malformed pending order {id} in {sale}: {raw:?}").into()
-                })
-            })
-            .collect()
-    }
-
-    pub async fn pending_order(
-        &self,
-        sale: &SaleId,
-        order: OrderId,
-    ) -> Result<Option<PendingEntry>> {
-        let raw: Option<String> = self
-            .hot
-            .clone()
-            .hget(self.keys.sale(sale).pending, order.to_string())
-            .await?;
-        let Some(raw) = raw else { return Ok(None) };
-        parse_pending(&raw)
-            .map(Some)
-            .ok_or_else(|| anyhow::anyhow!("malformed pending order {order}: {raw:?}").into())
-    }
 }
 
 fn parse_live_sale(id: &SaleId, fields: &HashMap<String, String>) -> Option<LiveSale> {
@@ -186,17 +149,5 @@ fn parse_live_sale(id: &SaleId, fields: &HashMap<String, String>) -> Option<Live
         },
         stock_left: int("stock_left")?,
         reserved: int("reserved")?,
-    })
-}
-
-fn parse_pending(raw: &str) -> Option<PendingEntry> {
-    let mut parts = raw.split('\t');
-    let user_id = parts.next()?.to_owned();
-    let quantity = parts.next()?.parse().ok()?;
-    let created_at = DateTime::from_timestamp_millis(parts.next()?.parse().ok()?)?;
-    Some(PendingEntry {
-        user_id,
-        quantity,
-        created_at,
     })
 }

@@ -1,4 +1,5 @@
 //! `GET /healthz` (the process answers) and `GET /readyz` (its dependencies answer too).
+use crate::postgres;
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, web};
 use serde_json::json;
@@ -15,7 +16,7 @@ pub async fn healthz() -> HttpResponse {
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let redis = tokio::time::timeout(PROBE_TIMEOUT, state.redis.ping());
-    let postgres = tokio::time::timeout(PROBE_TIMEOUT, sqlx::query("SELECT 1").execute(&state.db));
+    let postgres = tokio::time::timeout(PROBE_TIMEOUT, postgres::ping(&state.db));
     let (redis, postgres) = tokio::join!(redis, postgres);
     let redis_up = matches!(redis, Ok(Ok(())));
     let postgres_up = matches!(postgres, Ok(Ok(_)));

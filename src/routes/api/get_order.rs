@@ -1,5 +1,5 @@
 //! `GET /api/sales/{id}/orders/{order_id}`: where an order stands.
-use crate::domain::{Order, OrderId, OrderStatus, SaleId};
+use crate::domain::{Order, OrderId, SaleId};
 use crate::error::{ApiError, Result};
 use crate::postgres;
 use crate::state::AppState;
@@ -12,7 +12,7 @@ pub async fn get_order(
 ) -> Result<HttpResponse> {
     let (sale_id, order_id) = path.into_inner();
     let sale_id = SaleId::parse(&sale_id)?;
-    let order_id = OrderId::parse(&order_id).ok_or(ApiError::OrderNotFound)?;
+    let order_id = OrderId::parse(&order_id).map_err(|_| ApiError::OrderNotFound)?;
     let order = find(&state, &sale_id, order_id)
         .await?
         .ok_or(ApiError::OrderNotFound)?;
@@ -27,14 +27,7 @@ async fn find(state: &AppState, sale_id: &SaleId, order_id: OrderId) -> Result<O
         return Ok(Some(order));
     }
     if let Some(pending) = state.redis.pending_order(sale_id, order_id).await? {
-        return Ok(Some(Order {
-            order_id,
-            sale_id: sale_id.clone(),
-            user_id: pending.user_id,
-            quantity: pending.quantity,
-            status: OrderStatus::Pending,
-            created_at: pending.created_at,
-        }));
+        return Ok(Some(Order::pending(sale_id.clone(), pending)));
     }
     postgres::orders::find(&state.db, sale_id, order_id).await
 }

@@ -1,7 +1,8 @@
 //! The queue engine: every order attempt waits its turn for one worker task, which decides it
 //! against Postgres on its own connection. No two orders ever race, and none run in parallel.
-use super::{PostgresEngine, StockEngine, Strategy, postgres};
+use super::{PostgresEngine, Strategy, locked};
 use crate::domain::{LiveSale, OrderAttempt, Reservation, SaleId};
+use crate::engine::StockEngine;
 use crate::error::{ApiError, Result};
 use futures_util::future::BoxFuture;
 use sqlx::PgPool;
@@ -34,7 +35,7 @@ async fn work(db: PgPool, mut queue: mpsc::Receiver<Job>) {
     while let Some((attempt, reply)) = queue.recv().await {
         let decided = async {
             let mut tx = db.begin().await?;
-            let reservation = postgres::locked(&mut tx, &attempt).await?;
+            let reservation = locked(&mut tx, &attempt).await?;
             tx.commit().await?;
             Ok(reservation)
         }

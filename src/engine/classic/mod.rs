@@ -1,15 +1,20 @@
-//! The classic engines: stock kept in the `sales` row, every order written before the answer.
+//! The classic engines, kept for comparison: stock kept in the `sales` row, every order
+//! written before the answer. Their statements live in `postgres::classic`.
 //!
-//! All three take the sale row's lock before reading the buyer's earlier orders, so that read
-//! sees every committed order and the per-user limit and idempotency keys hold under
-//! concurrency.
+//! The three Postgres strategies take the sale row's lock before reading the buyer's earlier
+//! orders, so that read sees every committed order and the per-user limit and idempotency keys
+//! hold under concurrency; the queue engine runs the locking one, one order at a time.
+mod queue;
+mod rules;
+
+pub use queue::QueueEngine;
+
 use super::StockEngine;
-use super::snapshot::{check, snapshot};
 use crate::domain::{LiveSale, OrderAttempt, OrderId, Refusal, Reservation, SaleId};
 use crate::error::{ApiError, Result};
-use crate::postgres;
-use chrono::{DateTime, Utc};
+use crate::postgres::{self, classic};
 use futures_util::future::BoxFuture;
+use rules::check;
 use sqlx::{PgConnection, PgPool};
 use std::time::Duration;
 
@@ -60,10 +65,7 @@ impl StockEngine for PostgresEngine {
             let Some(definition) = postgres::sales::find(&self.db, sale).await? else {
                 return Ok(None);
             };
-            let sold: i64 = sqlx::query_scalar("SELECT sold FROM sales WHERE id = $1")
-                .bind(sale.as_str())
-                .fetch_one(&self.db)
-                .await?;
+            let sold = postgres::sales::sold(&self.db, sale).await?;
             Ok(Some(LiveSale {
                 stock_left: definition.stock_total.get() - sold,
                 reserved: sold,
@@ -74,8 +76,8 @@ impl StockEngine for PostgresEngine {
 }
 
 /// The pessimistic path, also run by the queue engine's worker: lock, check, write.
-pub(super) async fn locked(tx: &mut PgConnection, attempt: &OrderAttempt) -> Result<Reservation> {
-    let Some(snapshot) = snapshot(tx, attempt, true).await? else {
+async fn locked(tx: &mut PgConnection, attempt: &OrderAttempt) -> Result<Reservation> {
+    let Some(snapshot) = classic::snapshot(tx, attempt, true).await? else {
         return Ok(Reservation::Refused(Refusal::SaleNotFound));
     };
     if let Some(decided) = check(&snapshot, attempt) {
@@ -87,7 +89,7 @@ pub(super) async fn locked(tx: &mut PgConnection, attempt: &OrderAttempt) -> Res
 async fn optimistic(db: &PgPool, attempt: &OrderAttempt) -> Result<Reservation> {
     for _ in 0..OPTIMISTIC_ATTEMPTS {
         let mut conn = db.acquire().await?;
-        let Some(snapshot) = snapshot(&mut conn, attempt, false).await? else {
+        let Some(snapshot) = classic::snapshot(&mut conn, attempt, false).await? else {
             return Ok(Reservation::Refused(Refusal::SaleNotFound));
         };
         if let Some(decided) = check(&snapshot, attempt) {
@@ -95,14 +97,7 @@ async fn optimistic(db: &PgPool, attempt: &OrderAttempt) -> Result<Reservation> 
         }
         drop(conn);
         let mut tx = db.begin().await?;
-        let updated = sqlx::query("UPDATE sales SET sold = sold + $2 WHERE id = $1 AND sold = $3")
-            .bind(attempt.sale.as_str())
-            .bind(i64::from(attempt.quantity.get()))
-            .bind(snapshot.sold)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if updated == 1 {
+        if classic::take_stock_if_unchanged(&mut tx, attempt, snapshot.sold).await? {
             let reservation = insert_order(&mut tx, attempt).await?;
             tx.commit().await?;
             return Ok(reservation);
@@ -117,29 +112,19 @@ async fn optimistic(db: &PgPool, attempt: &OrderAttempt) -> Result<Reservation> 
 }
 
 async fn conditional(db: &PgPool, attempt: &OrderAttempt) -> Result<Reservation> {
-    let quantity = i64::from(attempt.quantity.get());
     for _ in 0..OPTIMISTIC_ATTEMPTS {
         let mut tx = db.begin().await?;
-        let updated = sqlx::query(
-            "UPDATE sales SET sold = sold + $2
-             WHERE id = $1 AND sold + $2 <= stock_total
-               AND starts_at <= now() AND (ends_at IS NULL OR now() < ends_at)",
-        )
-        .bind(attempt.sale.as_str())
-        .bind(quantity)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        let taken = classic::take_stock_if_available(&mut tx, attempt).await?;
         // With the update done the row is locked, so this read sees every committed order.
-        let Some(mut snapshot) = snapshot(&mut tx, attempt, false).await? else {
+        let Some(mut snapshot) = classic::snapshot(&mut tx, attempt, false).await? else {
             return Ok(Reservation::Refused(Refusal::SaleNotFound));
         };
-        if updated == 1 {
-            snapshot.stock_left += quantity;
+        if taken {
+            snapshot.stock_left += i64::from(attempt.quantity.get());
         }
         let decided = check(&snapshot, attempt);
-        match (updated, decided) {
-            (1, None) => {
+        match (taken, decided) {
+            (true, None) => {
                 let reservation = insert_order(&mut tx, attempt).await?;
                 tx.commit().await?;
                 return Ok(reservation);
@@ -162,28 +147,13 @@ async fn take_stock_and_insert(
     tx: &mut PgConnection,
     attempt: &OrderAttempt,
 ) -> Result<Reservation> {
-    sqlx::query("UPDATE sales SET sold = sold + $2 WHERE id = $1")
-        .bind(attempt.sale.as_str())
-        .bind(i64::from(attempt.quantity.get()))
-        .execute(&mut *tx)
-        .await?;
+    classic::take_stock(tx, attempt).await?;
     insert_order(tx, attempt).await
 }
 
 async fn insert_order(tx: &mut PgConnection, attempt: &OrderAttempt) -> Result<Reservation> {
     let order_id = OrderId::generate();
-    let created_at: DateTime<Utc> = sqlx::query_scalar(
-        "INSERT INTO orders (order_id, sale_id, user_id, quantity, status, created_at, idempotency_key)
-         VALUES ($1, $2, $3, $4, 'confirmed', date_trunc('milliseconds', now()), $5)
-         RETURNING created_at",
-    )
-    .bind(order_id.as_uuid())
-    .bind(attempt.sale.as_str())
-    .bind(attempt.user.as_str())
-    .bind(attempt.quantity.get() as i32)
-    .bind(attempt.idempotency_key.as_ref().map(|key| key.as_str()))
-    .fetch_one(tx)
-    .await?;
+    let created_at = classic::insert_confirmed(tx, attempt, order_id).await?;
     Ok(Reservation::Accepted {
         order_id,
         created_at,

@@ -1,7 +1,8 @@
-//! Writing one batch of orders to Postgres, idempotently, behind the stock guard.
-use super::entries::SaleBatch;
+//! The persister's write: one batch of orders into Postgres, idempotently, behind the stock
+//! guard.
+use super::orders::existing;
+use crate::domain::{OrderId, SaleBatch, StreamOrder};
 use sqlx::{PgConnection, PgPool};
-use std::collections::HashSet;
 use uuid::Uuid;
 
 /// What a batch did to Postgres.
@@ -17,7 +18,7 @@ pub struct Tally {
 /// writing the same batch twice changes nothing. An order that would take a sale's `sold` past
 /// its `stock_total` is stored as `rejected`: Postgres never holds more than the stock, and no
 /// accepted order disappears.
-pub async fn persist(db: &PgPool, batch: &mut [SaleBatch]) -> sqlx::Result<Tally> {
+pub async fn persist_batch(db: &PgPool, batch: &mut [SaleBatch]) -> sqlx::Result<Tally> {
     // Sales are locked in id order so that two persisters can never deadlock on them.
     batch.sort_by(|a, b| a.sale.as_str().cmp(b.sale.as_str()));
     let mut tx = db.begin().await?;
@@ -38,24 +39,18 @@ async fn persist_sale(tx: &mut PgConnection, batch: &SaleBatch) -> sqlx::Result<
             .bind(batch.sale.as_str())
             .fetch_one(&mut *tx)
             .await?;
-    let ids: Vec<Uuid> = batch.orders.iter().map(|o| o.order_id).collect();
-    let mut seen: HashSet<Uuid> =
-        sqlx::query_scalar("SELECT order_id FROM orders WHERE order_id = ANY($1)")
-            .bind(&ids)
-            .fetch_all(&mut *tx)
-            .await?
-            .into_iter()
-            .collect();
+    let ids: Vec<OrderId> = batch.orders.iter().map(|o| o.order.order_id).collect();
+    let mut seen = existing(&mut *tx, &ids).await?;
 
     let mut room = stock_total - sold;
     let mut tally = Tally::default();
     let mut rows = Rows::default();
-    for order in &batch.orders {
+    for StreamOrder { order, .. } in &batch.orders {
         if !seen.insert(order.order_id) {
             tally.duplicates += 1;
             continue;
         }
-        let quantity = i64::from(order.quantity);
+        let quantity = i64::from(order.quantity.get());
         let status = if quantity <= room {
             room -= quantity;
             tally.confirmed += 1;
@@ -64,9 +59,9 @@ async fn persist_sale(tx: &mut PgConnection, batch: &SaleBatch) -> sqlx::Result<
             tally.rejected += 1;
             "rejected"
         };
-        rows.order_id.push(order.order_id);
+        rows.order_id.push(order.order_id.as_uuid());
         rows.user_id.push(order.user_id.as_str());
-        rows.quantity.push(order.quantity);
+        rows.quantity.push(order.quantity.get() as i32);
         rows.created_at.push(order.created_at);
         rows.status.push(status);
     }

@@ -1,0 +1,187 @@
+//! The sales' orders streams as the persisters' consumer group sees them: every Redis command
+//! the persister needs (read, claim, acknowledge, bury, list the sales to read).
+use super::entries::sale_batch;
+use super::sales_index::is_missing_stream;
+use super::{CONSUMER_GROUP, KeySpace, RedisStore};
+use crate::domain::{DeadEntry, SaleBatch, SaleId};
+use redis::aio::MultiplexedConnection;
+use redis::streams::{
+    StreamAutoClaimOptions, StreamAutoClaimReply, StreamReadOptions, StreamReadReply,
+};
+use redis::{AsyncCommands, AsyncConnectionConfig, RedisResult};
+use std::time::Duration;
+
+/// One consumer of the group, reading every sale's stream.
+pub struct OrdersStream {
+    client: redis::Client,
+    /// Only for blocking reads: its response timeout is off, because a read blocks for up to
+    /// its `block` by design and redis-rs would otherwise time it out after 500 ms.
+    blocking: Option<MultiplexedConnection>,
+    pub(super) pool: deadpool_redis::Pool,
+    pub(super) keys: KeySpace,
+    consumer: String,
+}
+
+impl RedisStore {
+    /// The orders streams, read as `consumer` (a name unique to one persister loop).
+    pub fn orders_stream(&self, consumer: String) -> OrdersStream {
+        OrdersStream {
+            client: self.client.clone(),
+            blocking: None,
+            pool: self.pool.clone(),
+            keys: self.keys.clone(),
+            consumer,
+        }
+    }
+}
+
+impl OrdersStream {
+    /// Entries delivered to a consumer at least `min_idle` ago and never acknowledged (that
+    /// consumer is presumed dead), now delivered to this one; at most `count` per sale.
+    pub async fn claim_abandoned(
+        &mut self,
+        sales: &[SaleId],
+        min_idle: Duration,
+        count: usize,
+    ) -> RedisResult<Vec<SaleBatch>> {
+        let mut conn = self.pooled().await?;
+        let mut batches = Vec::new();
+        for sale in sales {
+            let reply: RedisResult<StreamAutoClaimReply> = conn
+                .xautoclaim_options(
+                    &self.keys.sale(sale).orders,
+                    CONSUMER_GROUP,
+                    &self.consumer,
+                    min_idle.as_millis() as u64,
+                    "0-0",
+                    StreamAutoClaimOptions::default().count(count),
+                )
+                .await;
+            let reply = match reply {
+                Ok(reply) => reply,
+                Err(e) if is_missing_stream(&e) => continue,
+                Err(e) => return Err(e),
+            };
+            let batch = sale_batch(sale, &reply.claimed);
+            if !batch.orders.is_empty() {
+                batches.push(batch);
+            }
+        }
+        Ok(batches)
+    }
+
+    /// New entries of these sales' streams, waiting up to `block` for the first.
+    pub async fn read_new(
+        &mut self,
+        sales: &[SaleId],
+        count: usize,
+        block: Duration,
+    ) -> RedisResult<Vec<SaleBatch>> {
+        let streams: Vec<String> = sales.iter().map(|s| self.keys.sale(s).orders).collect();
+        let cursors = vec![">"; streams.len()];
+        let options = StreamReadOptions::default()
+            .group(CONSUMER_GROUP, &self.consumer)
+            .count(count)
+            .block(block.as_millis() as usize);
+        let conn = self.blocking_connection().await?;
+        let reply: RedisResult<Option<StreamReadReply>> =
+            conn.xread_options(&streams, &cursors, &options).await;
+        let reply = match reply {
+            Ok(reply) => reply.unwrap_or_default(),
+            Err(e) if is_missing_stream(&e) => {
+                self.recreate_groups(&streams).await?;
+                return Ok(Vec::new());
+            }
+            Err(e) => {
+                self.blocking = None;
+                return Err(e);
+            }
+        };
+        Ok(reply
+            .keys
+            .iter()
+            .filter_map(|stream| {
+                let position = streams.iter().position(|s| *s == stream.key)?;
+                Some(sale_batch(&sales[position], &stream.ids))
+            })
+            .collect())
+    }
+
+    /// Moves entries that can never be written to the sale's dead-letter stream, with the
+    /// reason, and acknowledges them, so they stop coming back and blocking the others. Their
+    /// pending-order records stay: the orders were accepted and are not in Postgres.
+    pub async fn bury(
+        &self,
+        sale: &SaleId,
+        entries: &[DeadEntry],
+        reason: &str,
+    ) -> RedisResult<()> {
+        let keys = self.keys.sale(sale);
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        for entry in entries {
+            let mut fields = entry.fields.clone();
+            fields.push(("entry_id".into(), entry.entry_id.clone()));
+            fields.push(("reason".into(), reason.to_owned()));
+            pipe.xadd(&keys.dead_letters, "*", &fields).ignore();
+        }
+        let ids: Vec<&str> = entries.iter().map(|e| e.entry_id.as_str()).collect();
+        pipe.xack(&keys.orders, CONSUMER_GROUP, &ids)
+            .xdel(&keys.orders, &ids);
+        pipe.exec_async(&mut self.pooled().await?).await
+    }
+
+    /// Acknowledges a committed batch and forgets it: the stream entries and the pending-order
+    /// records go in one transaction.
+    pub async fn acknowledge(&self, batch: &SaleBatch) -> RedisResult<()> {
+        let keys = self.keys.sale(&batch.sale);
+        let entry_ids: Vec<&str> = batch.orders.iter().map(|o| o.entry_id.as_str()).collect();
+        let order_ids: Vec<String> = batch
+            .orders
+            .iter()
+            .map(|o| o.order.order_id.to_string())
+            .collect();
+        redis::pipe()
+            .atomic()
+            .xack(&keys.orders, CONSUMER_GROUP, &entry_ids)
+            .xdel(&keys.orders, &entry_ids)
+            .hdel(&keys.pending, &order_ids)
+            .exec_async(&mut self.pooled().await?)
+            .await
+    }
+
+    /// A stream lost with its group (Redis lost data, or keys were deleted by hand) gets an
+    /// empty group back, so the other streams keep being read.
+    async fn recreate_groups(&self, streams: &[String]) -> RedisResult<()> {
+        let mut conn = self.pooled().await?;
+        for stream in streams {
+            let created: RedisResult<()> = conn
+                .xgroup_create_mkstream(stream, CONSUMER_GROUP, "0")
+                .await;
+            match created {
+                Err(e) if e.code() != Some("BUSYGROUP") => return Err(e),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    async fn blocking_connection(&mut self) -> RedisResult<&mut MultiplexedConnection> {
+        if self.blocking.is_none() {
+            let config = AsyncConnectionConfig::new().set_response_timeout(None);
+            let conn = self
+                .client
+                .get_multiplexed_async_connection_with_config(&config)
+                .await?;
+            self.blocking = Some(conn);
+        }
+        Ok(self.blocking.as_mut().expect("connection was just set"))
+    }
+
+    pub(super) async fn pooled(&self) -> RedisResult<deadpool_redis::Connection> {
+        self.pool.get().await.map_err(|error| match error {
+            deadpool_redis::PoolError::Backend(e) => e,
+            other => redis::RedisError::from(std::io::Error::other(other.to_string())),
+        })
+    }
+}
