@@ -118,7 +118,7 @@ impl ApiError {
 
 impl From<ValidationError> for ApiError {
     fn from(error: ValidationError) -> Self {
-        Self::Validation(error.0)
+        Self::Validation(error.to_string())
     }
 }
 

@@ -11,8 +11,9 @@ impl IdempotencyKey {
             // Every byte is visible ASCII, so this cannot fail.
             Ok(Self(String::from_utf8_lossy(raw).into_owned()))
         } else {
-            Err(ValidationError(
-                "Idempotency-Key must be 1 to 128 visible ASCII characters".into(),
+            Err(ValidationError::new(
+                "Idempotency-Key",
+                "must be 1 to 128 visible ASCII characters",
             ))
         }
     }

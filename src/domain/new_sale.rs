@@ -26,14 +26,15 @@ impl NewSale {
         };
         let name = request.name.unwrap_or_default();
         if name.chars().count() > 200 {
-            return Err(ValidationError(
-                "name must be at most 200 characters".into(),
+            return Err(ValidationError::new(
+                "name",
+                "must be at most 200 characters",
             ));
         }
-        let stock_total = StockAmount::parse(request.stock, "stock", 0)?;
+        let stock_total = StockAmount::parse(request.stock)?;
         let per_user_limit = match request.per_user_limit {
-            Some(raw) => Quantity::parse(raw, "per_user_limit")?.get(),
-            None => 1,
+            Some(raw) => Quantity::parse(raw).map_err(|e| e.for_field("per_user_limit"))?,
+            None => Quantity::ONE,
         };
         let starts_at = match request.starts_at {
             Some(raw) => parse_timestamp(&raw, "starts_at")?,
@@ -44,7 +45,7 @@ impl NewSale {
             .map(|raw| parse_timestamp(&raw, "ends_at"))
             .transpose()?;
         if ends_at.is_some_and(|end| end <= starts_at) {
-            return Err(ValidationError("ends_at must be after starts_at".into()));
+            return Err(ValidationError::new("ends_at", "must be after starts_at"));
         }
         Ok(Self(SaleDefinition {
             id,
@@ -58,10 +59,10 @@ impl NewSale {
 }
 
 /// Timestamps keep millisecond precision: what Redis's clock and keys work in.
-fn parse_timestamp(raw: &str, field: &str) -> Result<DateTime<Utc>, ValidationError> {
+fn parse_timestamp(raw: &str, field: &'static str) -> Result<DateTime<Utc>, ValidationError> {
     DateTime::parse_from_rfc3339(raw)
         .map(|t| t.with_timezone(&Utc).trunc_subsecs(3))
-        .map_err(|_| ValidationError(format!("{field} must be an RFC 3339 timestamp")))
+        .map_err(|_| ValidationError::new(field, "must be an RFC 3339 timestamp"))
 }
 
 #[cfg(test)]
@@ -83,7 +84,7 @@ mod tests {
     fn defaults_fill_what_is_absent() {
         let now = Utc::now();
         let NewSale(sale) = NewSale::parse(request(5), now).unwrap();
-        assert_eq!(sale.per_user_limit, 1);
+        assert_eq!(sale.per_user_limit, Quantity::ONE);
         assert_eq!(sale.starts_at, now.trunc_subsecs(3));
         assert_eq!(sale.ends_at, None);
         assert_eq!(sale.name, "");

@@ -22,7 +22,7 @@ impl OrderId {
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
         Uuid::try_parse(raw)
             .map(Self)
-            .map_err(|_| ValidationError("order id must be a UUID".into()))
+            .map_err(|_| ValidationError::new("order id", "must be a UUID"))
     }
 
     pub fn as_uuid(&self) -> Uuid {

@@ -1,5 +1,5 @@
 //! A sale: its definition (what the admin created) and its live state (what is left).
-use super::{SaleId, StockAmount};
+use super::{Quantity, SaleId, StockAmount};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -10,7 +10,7 @@ pub struct SaleDefinition {
     pub id: SaleId,
     pub name: String,
     pub stock_total: StockAmount,
-    pub per_user_limit: u32,
+    pub per_user_limit: Quantity,
     pub starts_at: DateTime<Utc>,
     /// `None` means the sale runs until it sells out.
     pub ends_at: Option<DateTime<Utc>>,
@@ -42,7 +42,7 @@ pub struct Sale {
     pub name: String,
     pub stock_total: i64,
     pub stock_left: i64,
-    pub per_user_limit: u32,
+    pub per_user_limit: Quantity,
     pub starts_at: DateTime<Utc>,
     pub ends_at: Option<DateTime<Utc>>,
     pub state: SaleState,
@@ -82,8 +82,8 @@ mod tests {
         SaleDefinition {
             id: SaleId::parse("s").unwrap(),
             name: String::new(),
-            stock_total: StockAmount::parse(10, "stock", 0).unwrap(),
-            per_user_limit: 1,
+            stock_total: StockAmount::parse(10).unwrap(),
+            per_user_limit: Quantity::ONE,
             starts_at: now + TimeDelta::seconds(starts_in),
             ends_at: ends_in.map(|s| now + TimeDelta::seconds(s)),
         }

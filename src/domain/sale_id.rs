@@ -15,8 +15,9 @@ impl SaleId {
         if (1..=64).contains(&raw.len()) && raw.bytes().all(allowed) {
             Ok(Self(raw.to_owned()))
         } else {
-            Err(ValidationError(
-                "sale id must be 1 to 64 characters of A-Z, a-z, 0-9, '_' or '-'".into(),
+            Err(ValidationError::new(
+                "sale id",
+                "must be 1 to 64 characters of A-Z, a-z, 0-9, '_' or '-'",
             ))
         }
     }

@@ -12,13 +12,15 @@ impl UserId {
     pub fn parse(raw: String) -> Result<Self, ValidationError> {
         let length = raw.chars().count();
         if !(1..=64).contains(&length) {
-            return Err(ValidationError(
-                "user_id must be 1 to 64 characters long".into(),
+            return Err(ValidationError::new(
+                "user_id",
+                "must be 1 to 64 characters long",
             ));
         }
         if raw.chars().any(char::is_control) {
-            return Err(ValidationError(
-                "user_id must not contain control characters".into(),
+            return Err(ValidationError::new(
+                "user_id",
+                "must not contain control characters",
             ));
         }
         Ok(Self(raw))

@@ -27,7 +27,7 @@ pub async fn find(db: &PgPool, sale: &SaleId, order: OrderId) -> Result<Option<O
         order_id: order,
         sale_id: sale.clone(),
         user_id: stored_user(row.try_get("user_id")?)?,
-        quantity: Quantity::parse(quantity.into(), "quantity")
+        quantity: Quantity::parse(quantity.into())
             .map_err(|e| anyhow::anyhow!("stored quantity {quantity}: {e}"))?,
         status: if status == "confirmed" {
             OrderStatus::Confirmed
@@ -76,7 +76,7 @@ pub async fn confirmed_by_buyer(db: &PgPool, sale: &SaleId) -> Result<Vec<(UserI
 pub async fn buyers_over_limit(
     db: &PgPool,
     sale: &SaleId,
-    limit: u32,
+    limit: Quantity,
 ) -> Result<Vec<(String, i64)>> {
     let rows = sqlx::query(
         "SELECT user_id, SUM(quantity)::int8 AS quantity FROM orders
@@ -84,7 +84,7 @@ pub async fn buyers_over_limit(
          GROUP BY user_id HAVING SUM(quantity) > $2",
     )
     .bind(sale.as_str())
-    .bind(i64::from(limit))
+    .bind(i64::from(limit.get()))
     .fetch_all(db)
     .await?;
     rows.iter()

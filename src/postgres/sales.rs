@@ -1,5 +1,5 @@
 //! The `sales` table.
-use crate::domain::{SaleDefinition, SaleId, StockAmount};
+use crate::domain::{Quantity, SaleDefinition, SaleId, StockAmount, StockIncrease};
 use crate::error::{ApiError, Result};
 use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
@@ -13,7 +13,7 @@ pub async fn insert(db: &PgPool, sale: &SaleDefinition) -> Result<()> {
     .bind(sale.id.as_str())
     .bind(&sale.name)
     .bind(sale.stock_total.get())
-    .bind(sale.per_user_limit as i32)
+    .bind(sale.per_user_limit.get() as i32)
     .bind(sale.starts_at)
     .bind(sale.ends_at)
     .execute(db)
@@ -48,13 +48,13 @@ pub async fn find(db: &PgPool, id: &SaleId) -> Result<Option<SaleDefinition>> {
 pub async fn add_stock(
     db: &PgPool,
     id: &SaleId,
-    quantity: StockAmount,
+    quantity: StockIncrease,
 ) -> Result<Option<SaleDefinition>> {
     shift_stock_total(db, id, quantity.get()).await
 }
 
 /// Takes back an `add_stock` whose Redis half failed.
-pub async fn remove_stock(db: &PgPool, id: &SaleId, quantity: StockAmount) -> Result<()> {
+pub async fn remove_stock(db: &PgPool, id: &SaleId, quantity: StockIncrease) -> Result<()> {
     shift_stock_total(db, id, -quantity.get()).await.map(drop)
 }
 
@@ -82,9 +82,9 @@ fn definition(id: &SaleId, row: &PgRow) -> Result<SaleDefinition> {
     Ok(SaleDefinition {
         id: id.clone(),
         name: row.try_get("name")?,
-        stock_total: StockAmount::parse(stock_total, "stock_total", 0)
+        stock_total: StockAmount::parse(stock_total)
             .map_err(|e| anyhow::anyhow!("stored stock_total {stock_total}: {e}"))?,
-        per_user_limit: u32::try_from(per_user_limit)
+        per_user_limit: Quantity::parse(per_user_limit.into())
             .map_err(|e| anyhow::anyhow!("stored per_user_limit {per_user_limit}: {e}"))?,
         starts_at: row.try_get("starts_at")?,
         ends_at: row.try_get("ends_at")?,

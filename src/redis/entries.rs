@@ -41,7 +41,7 @@ fn parse_entry(entry: &StreamId) -> Option<AcceptedOrder> {
     Some(AcceptedOrder {
         order_id: OrderId::parse(&entry.get::<String>("order_id")?).ok()?,
         user_id: UserId::parse(entry.get("user_id")?).ok()?,
-        quantity: Quantity::parse(entry.get("quantity")?, "quantity").ok()?,
+        quantity: Quantity::parse(entry.get("quantity")?).ok()?,
         created_at: DateTime::from_timestamp_millis(created_ms)?,
     })
 }
@@ -68,7 +68,7 @@ pub fn dead_entry(order: &StreamOrder) -> DeadEntry {
 pub fn parse_pending(order_id: OrderId, raw: &str) -> Option<AcceptedOrder> {
     let mut parts = raw.split('\t');
     let user_id = UserId::parse(parts.next()?.to_owned()).ok()?;
-    let quantity = Quantity::parse(parts.next()?.parse().ok()?, "quantity").ok()?;
+    let quantity = Quantity::parse(parts.next()?.parse().ok()?).ok()?;
     let created_at = DateTime::from_timestamp_millis(parts.next()?.parse().ok()?)?;
     Some(AcceptedOrder {
         order_id,

@@ -1,6 +1,8 @@
 //! Admin-side Redis operations: loading a sale, restocking it, reading its live state.
 use super::{CONSUMER_GROUP, RedisStore};
-use crate::domain::{LiveSale, SaleDefinition, SaleId, StockAmount, UserId};
+use crate::domain::{
+    LiveSale, Quantity, SaleDefinition, SaleId, StockAmount, StockIncrease, UserId,
+};
 use crate::error::Result;
 use chrono::DateTime;
 use redis::{AsyncCommands, Script};
@@ -44,7 +46,7 @@ impl RedisStore {
             })
             .arg(&sale.name)
             .arg(sale.stock_total.get())
-            .arg(sale.per_user_limit)
+            .arg(sale.per_user_limit.get())
             .arg(sale.starts_at.timestamp_millis())
             .arg(
                 sale.ends_at
@@ -108,7 +110,7 @@ impl RedisStore {
     }
 
     /// Adds stock to a live sale; `None` when Redis does not hold the sale.
-    pub async fn restock(&self, sale: &SaleId, quantity: StockAmount) -> Result<Option<i64>> {
+    pub async fn restock(&self, sale: &SaleId, quantity: StockIncrease) -> Result<Option<i64>> {
         let keys = self.keys.sale(sale);
         let stock_left: i64 = RESTOCK
             .key(&keys.sale)
@@ -142,8 +144,8 @@ fn parse_live_sale(id: &SaleId, fields: &HashMap<String, String>) -> Option<Live
         definition: SaleDefinition {
             id: id.clone(),
             name: fields.get("name")?.clone(),
-            stock_total: StockAmount::parse(int("stock_total")?, "stock_total", 0).ok()?,
-            per_user_limit: u32::try_from(int("per_user_limit")?).ok()?,
+            stock_total: StockAmount::parse(int("stock_total")?).ok()?,
+            per_user_limit: Quantity::parse(int("per_user_limit")?).ok()?,
             starts_at: millis(int("starts_at")?)?,
             ends_at,
         },

@@ -1,6 +1,6 @@
 //! `POST /admin/sales/{id}/restock`: adds stock to a sale.
 use super::AdminSale;
-use crate::domain::{Refusal, SaleId, StockAmount};
+use crate::domain::{Refusal, SaleId, StockIncrease};
 use crate::engine::Engine;
 use crate::error::{ApiError, Result};
 use crate::postgres;
@@ -23,7 +23,7 @@ pub async fn restock(
     engine: web::Data<Engine>,
 ) -> Result<HttpResponse> {
     let sale_id = SaleId::parse(&path)?;
-    let quantity = StockAmount::parse(body.quantity, "quantity", 1)?;
+    let quantity = StockIncrease::parse(body.quantity)?;
     let sale = postgres::sales::add_stock(&state.db, &sale_id, quantity)
         .await?
         .ok_or(ApiError::Refused(Refusal::SaleNotFound))?;

@@ -63,9 +63,7 @@ async fn attempt(
     let sale_id = SaleId::parse(sale_id)?;
     let user_id = buyer_auth::identify(state.buyer_tokens.as_ref(), request, body.user_id)?;
     tracing::Span::current().record("user_id", user_id.as_str());
-    let quantity = body
-        .quantity
-        .map_or(Ok(Quantity::ONE), |q| Quantity::parse(q, "quantity"))?;
+    let quantity = body.quantity.map_or(Ok(Quantity::ONE), Quantity::parse)?;
     let idempotency_key = request
         .headers()
         .get("Idempotency-Key")
