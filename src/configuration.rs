@@ -1,6 +1,5 @@
 //! Settings, read from flags or the environment (`clap`), with defaults that point at the
 //! services `make services` starts. Tests build `Settings` directly.
-use crate::engine::EngineKind;
 use clap::Args;
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -128,4 +127,15 @@ impl Settings {
             .acquire_timeout(Duration::from_secs(2))
             .connect_lazy_with(self.database_options()?))
     }
+}
+
+/// How order attempts are decided (see `engine`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum EngineKind {
+    #[default]
+    Redis,
+    PgLock,
+    PgOptimistic,
+    PgConditional,
+    Queue,
 }

@@ -14,6 +14,7 @@ mod redis;
 pub use classic::{PostgresEngine, QueueEngine, Strategy};
 pub use redis::RedisEngine;
 
+use crate::configuration::EngineKind;
 use crate::domain::{LiveSale, OrderAttempt, Reservation, SaleId};
 use crate::error::Result;
 use crate::redis::RedisStore;
@@ -22,16 +23,6 @@ use futures_util::future::BoxFuture;
 use sqlx::PgPool;
 use std::ops::Deref;
 use std::sync::Arc;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum EngineKind {
-    #[default]
-    Redis,
-    PgLock,
-    PgOptimistic,
-    PgConditional,
-    Queue,
-}
 
 pub trait StockEngine: Send + Sync {
     /// An answer this instance can give without any I/O (the Redis engine's sold-out fast

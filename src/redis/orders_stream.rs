@@ -1,7 +1,6 @@
 //! The sales' orders streams as the persisters' consumer group sees them: every Redis command
 //! the persister needs (read, claim, acknowledge, bury, list the sales to read).
 use super::entries::sale_batch;
-use super::sales_index::is_missing_stream;
 use super::{CONSUMER_GROUP, KeySpace, RedisStore};
 use crate::domain::{DeadEntry, SaleBatch, SaleId};
 use redis::aio::MultiplexedConnection;
@@ -184,4 +183,13 @@ impl OrdersStream {
             other => redis::RedisError::from(std::io::Error::other(other.to_string())),
         })
     }
+}
+
+/// Whether an error says the stream (or its group) does not exist, which happens when Redis
+/// lost a sale's keys while the persister was reading them.
+pub(super) fn is_missing_stream(error: &redis::RedisError) -> bool {
+    matches!(error.code(), Some("NOGROUP" | "UNBLOCKED"))
+        || error
+            .detail()
+            .is_some_and(|detail| detail.contains("no such key"))
 }

@@ -1,6 +1,6 @@
 //! The index of sales whose streams the persisters read, and how many orders wait in them.
 use super::CONSUMER_GROUP;
-use super::orders_stream::OrdersStream;
+use super::orders_stream::{OrdersStream, is_missing_stream};
 use crate::domain::SaleId;
 use chrono::{DateTime, TimeDelta, Utc};
 use redis::streams::StreamInfoGroupsReply;
@@ -65,13 +65,4 @@ async fn ended_long_ago(
     Ok(ends_at
         .and_then(|ms| DateTime::from_timestamp_millis(ms.parse().ok()?))
         .is_some_and(|end| Utc::now() - end > FORGET_AFTER_END))
-}
-
-/// Whether an error says the stream (or its group) does not exist, which happens when Redis
-/// lost a sale's keys while the persister was reading them.
-pub fn is_missing_stream(error: &redis::RedisError) -> bool {
-    matches!(error.code(), Some("NOGROUP" | "UNBLOCKED"))
-        || error
-            .detail()
-            .is_some_and(|detail| detail.contains("no such key"))
 }

@@ -1,6 +1,6 @@
 //! The classic engines (kept for the benchmark) honour the same rules as the Redis engine.
 use crate::helpers::{TestApp, spawn_app_with};
-use flashsale::engine::EngineKind;
+use flashsale::configuration::EngineKind;
 use futures::future::join_all;
 use serde_json::{Value, json};
 use std::collections::HashSet;

@@ -8,9 +8,9 @@ pub use proxy::TcpProxy;
 pub use redis_process::RedisProcess;
 
 use actix_web::dev::ServerHandle;
+use flashsale::configuration::EngineKind;
 use flashsale::configuration::{PersisterSettings, Settings};
 use flashsale::domain::SaleId;
-use flashsale::engine::EngineKind;
 use flashsale::postgres::MIGRATOR;
 use flashsale::redis::{KeySpace, SaleKeys};
 use flashsale::startup::Application;
