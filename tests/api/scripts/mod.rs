@@ -3,6 +3,7 @@
 //! fixture every script test starts from.
 mod load_sale;
 mod reserve;
+mod restock;
 
 use crate::helpers::{Snapshot, redis_url, snapshot};
 use flashsale::domain::SaleId;
