@@ -2,6 +2,7 @@
 //! exact reply and the exact writes out, and not a byte written by a refusal. Here: the sale
 //! fixture every script test starts from.
 mod load_sale;
+mod reconcile;
 mod reserve;
 mod restock;
 
