@@ -11,4 +11,5 @@ mod orders;
 mod persister;
 mod properties;
 mod reconcile;
+mod scripts;
 mod validation;

@@ -1,15 +1,9 @@
-//! `spawn_app`: the application on a random port, with a fresh database and Redis prefix.
-mod process;
-mod proxy;
-mod redis_process;
-
-pub use process::ServerProcess;
-pub use proxy::TcpProxy;
-pub use redis_process::RedisProcess;
-
+//! `TestApp`: the application on a random port with a fresh database and Redis prefix, the
+//! calls tests make to it, and what they read behind its back (Redis keys, Postgres rows).
+use super::services::{drop_database, redis_url, test_settings};
+use super::{ADMIN_TOKEN, Snapshot, snapshot};
 use actix_web::dev::ServerHandle;
-use flashsale::configuration::EngineKind;
-use flashsale::configuration::{PersisterSettings, Settings};
+use flashsale::configuration::Settings;
 use flashsale::domain::SaleId;
 use flashsale::postgres::MIGRATOR;
 use flashsale::redis::{KeySpace, SaleKeys};
@@ -17,21 +11,9 @@ use flashsale::startup::Application;
 use redis::AsyncCommands;
 use redis::aio::MultiplexedConnection;
 use serde_json::{Value, json};
-use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection, PgPool};
+use sqlx::PgPool;
 use std::time::{Duration, Instant};
 use tokio::task::JoinHandle;
-
-pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
-
-/// The project's Postgres server (no database) and its Redis's test database, overridable.
-fn postgres_server() -> String {
-    std::env::var("FLASHSALE_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5440".into())
-}
-
-pub fn redis_url() -> String {
-    std::env::var("FLASHSALE_TEST_REDIS").unwrap_or_else(|_| "redis://127.0.0.1:6390/1".into())
-}
 
 pub struct TestApp {
     pub address: String,
@@ -44,44 +26,6 @@ pub struct TestApp {
     pub keys: KeySpace,
     server: ServerHandle,
     running: Option<JoinHandle<anyhow::Result<()>>>,
-}
-
-/// Settings for a test: one worker, a quick persister, nothing shared with other tests.
-pub async fn test_settings() -> (Settings, String) {
-    let database_name = format!("flashsale_test_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = PgConnection::connect(&format!("{}/postgres", postgres_server()))
-        .await
-        .expect("the project's Postgres is up (make services)");
-    admin
-        .execute(AssertSqlSafe(format!(
-            r#"CREATE DATABASE "{database_name}""#
-        )))
-        .await
-        .expect("create the test database");
-    let settings = Settings {
-        listen: "127.0.0.1:0".into(),
-        redis_url: redis_url(),
-        database_url: format!("{}/{database_name}", postgres_server()),
-        admin_token: Some(ADMIN_TOKEN.into()),
-        jwt_secret: None,
-        redis_prefix: format!("t{}", uuid::Uuid::new_v4().simple()),
-        engine: EngineKind::Redis,
-        workers: Some(1),
-        db_max_connections: 5,
-        sold_out_recheck_ms: 500,
-        request_timeout_ms: 10_000,
-        rate_per_user: 0,
-        rate_per_ip: 0,
-        persister: PersisterSettings {
-            enabled: true,
-            consumers: 2,
-            batch_size: 500,
-            block_ms: 100,
-            claim_idle_ms: 30_000,
-            consumer: None,
-        },
-    };
-    (settings, database_name)
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -207,17 +151,8 @@ impl TestApp {
     }
 
     /// Every key of the sale with its serialized value: equal snapshots mean nothing changed.
-    pub async fn redis_snapshot(&self, sale: &str) -> Vec<(String, Option<Vec<u8>>)> {
-        let mut snapshot = Vec::new();
-        for key in self.sale_keys(sale).all() {
-            let dump: Option<Vec<u8>> = redis::cmd("DUMP")
-                .arg(key)
-                .query_async(&mut self.redis.clone())
-                .await
-                .unwrap();
-            snapshot.push((key.to_owned(), dump));
-        }
-        snapshot
+    pub async fn redis_snapshot(&self, sale: &str) -> Snapshot {
+        snapshot(&self.redis, &self.sale_keys(sale)).await
     }
 
     /// Waits until the persister has written every accepted order of the sale.
@@ -247,15 +182,6 @@ impl TestApp {
     }
 }
 
-/// Drops a test database; `FORCE` ends any connection still open to it.
-pub async fn drop_database(name: &str) {
-    let url = format!("{}/postgres", postgres_server());
-    if let Ok(mut admin) = PgConnection::connect(&url).await {
-        let sql = format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#);
-        let _ = admin.execute(AssertSqlSafe(sql)).await;
-    }
-}
-
 impl Drop for TestApp {
     /// Drops the test's database; `FORCE` ends the app's own connections to it.
     fn drop(&mut self) {
@@ -269,20 +195,4 @@ impl Drop for TestApp {
         });
         let _ = dropped.join();
     }
-}
-
-/// Asserts a complete problem document with this status and code; returns it.
-pub async fn assert_problem(response: reqwest::Response, status: u16, code: &str) -> Value {
-    assert_eq!(response.status(), status);
-    assert_eq!(
-        response.headers()["content-type"],
-        "application/problem+json"
-    );
-    let problem: Value = response.json().await.unwrap();
-    assert_eq!(problem["code"], code, "{problem}");
-    assert_eq!(problem["status"], status);
-    for field in ["type", "title", "detail"] {
-        assert!(problem[field].is_string(), "{field} missing from {problem}");
-    }
-    problem
 }

@@ -1,0 +1,5 @@
+//! Faults against real processes. Quick variants run in `make test`; `make chaos` runs the long
+//! ones (`#[ignore]`d here).
+mod killed_server;
+mod redis_data_loss;
+mod redis_restart;

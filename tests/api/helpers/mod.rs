@@ -1,0 +1,19 @@
+//! Test helpers: the app on a random port with its own database and Redis prefix, the real
+//! processes and proxies fault tests drive, and the assertions every test shares.
+mod app;
+mod problem;
+mod process;
+mod proxy;
+mod redis_process;
+mod services;
+mod snapshot;
+
+pub use app::{TestApp, spawn_app, spawn_app_with};
+pub use problem::assert_problem;
+pub use process::ServerProcess;
+pub use proxy::TcpProxy;
+pub use redis_process::RedisProcess;
+pub use services::{drop_database, redis_url, test_settings};
+pub use snapshot::{Snapshot, snapshot};
+
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";

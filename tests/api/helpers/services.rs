@@ -1,0 +1,63 @@
+//! The project's Redis and Postgres as tests use them: their URLs, settings that share nothing
+//! with other tests, and dropping a test's database.
+use super::ADMIN_TOKEN;
+use flashsale::configuration::EngineKind;
+use flashsale::configuration::{PersisterSettings, Settings};
+use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection};
+
+/// The project's Postgres server (no database) and its Redis's test database, overridable.
+fn postgres_server() -> String {
+    std::env::var("FLASHSALE_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5440".into())
+}
+
+pub fn redis_url() -> String {
+    std::env::var("FLASHSALE_TEST_REDIS").unwrap_or_else(|_| "redis://127.0.0.1:6390/1".into())
+}
+
+/// Settings for a test: one worker, a quick persister, nothing shared with other tests.
+pub async fn test_settings() -> (Settings, String) {
+    let database_name = format!("flashsale_test_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = PgConnection::connect(&format!("{}/postgres", postgres_server()))
+        .await
+        .expect("the project's Postgres is up (make services)");
+    admin
+        .execute(AssertSqlSafe(format!(
+            r#"CREATE DATABASE "{database_name}""#
+        )))
+        .await
+        .expect("create the test database");
+    let settings = Settings {
+        listen: "127.0.0.1:0".into(),
+        redis_url: redis_url(),
+        database_url: format!("{}/{database_name}", postgres_server()),
+        admin_token: Some(ADMIN_TOKEN.into()),
+        jwt_secret: None,
+        redis_prefix: format!("t{}", uuid::Uuid::new_v4().simple()),
+        engine: EngineKind::Redis,
+        workers: Some(1),
+        db_max_connections: 5,
+        sold_out_recheck_ms: 500,
+        request_timeout_ms: 10_000,
+        rate_per_user: 0,
+        rate_per_ip: 0,
+        persister: PersisterSettings {
+            enabled: true,
+            consumers: 2,
+            batch_size: 500,
+            block_ms: 100,
+            claim_idle_ms: 30_000,
+            consumer: None,
+        },
+    };
+    (settings, database_name)
+}
+
+/// Drops a test database; `FORCE` ends any connection still open to it.
+pub async fn drop_database(name: &str) {
+    let url = format!("{}/postgres", postgres_server());
+    if let Ok(mut admin) = PgConnection::connect(&url).await {
+        let sql = format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#);
+        let _ = admin.execute(AssertSqlSafe(sql)).await;
+    }
+}

@@ -1,0 +1,9 @@
+//! Buying: the reservation under concurrency, limits, idempotency, time windows, rate limits
+//! and a Redis outage.
+mod availability;
+mod concurrency;
+mod idempotency;
+mod limits;
+mod rate_limits;
+mod redis_outage;
+mod status;

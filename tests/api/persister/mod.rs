@@ -1,0 +1,57 @@
+//! The persister: exactly once into Postgres, whatever crashes, redeliveries or outages.
+//! Here: a persister driven by hand and the steps the tests below share.
+mod dead_letters;
+mod postgres;
+mod redelivery;
+mod shutdown;
+
+use crate::helpers::{TestApp, redis_url};
+use flashsale::metrics::Metrics;
+use flashsale::persister::{ExecutionOutcome, Persister, Tally};
+use flashsale::redis::{CONSUMER_GROUP, RedisStore};
+use redis::AsyncCommands;
+use serde_json::json;
+use std::sync::Arc;
+
+/// A persister driven by hand, step by step, for the test's sales.
+async fn manual_persister(app: &TestApp, claim_idle_ms: u64) -> Persister {
+    let store = RedisStore::connect(&redis_url(), &app.settings.redis_prefix)
+        .await
+        .unwrap();
+    let mut settings = app.settings.persister.clone();
+    settings.claim_idle_ms = claim_idle_ms;
+    Persister::new(
+        &store,
+        app.db.clone(),
+        &settings,
+        Arc::new(Metrics::default()),
+    )
+}
+
+/// Runs the persister until it finds nothing to do, adding up what it wrote.
+async fn drain(persister: &mut Persister) -> Tally {
+    let mut total = Tally::default();
+    while let ExecutionOutcome::Persisted(tally) = persister.try_execute_task().await.unwrap() {
+        total.confirmed += tally.confirmed;
+        total.rejected += tally.rejected;
+        total.duplicates += tally.duplicates;
+    }
+    total
+}
+
+async fn delivered_unacknowledged(app: &TestApp, stream: &str) -> usize {
+    let summary: redis::streams::StreamPendingReply = app
+        .redis
+        .clone()
+        .xpending(stream, CONSUMER_GROUP)
+        .await
+        .unwrap();
+    summary.count()
+}
+
+async fn buy(app: &TestApp, sale: &str, buyers: usize) {
+    for n in 0..buyers {
+        let response = app.order(sale, json!({ "user_id": format!("b{n}") })).await;
+        assert_eq!(response.status(), 202);
+    }
+}

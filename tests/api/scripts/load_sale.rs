@@ -1,0 +1,155 @@
+//! `lua/load_sale.lua`: 'replace' wipes and loads a new sale; 'restore' keeps a live sale's
+//! counters and fills in a lost one, creating its consumer group unless the stream kept it.
+use super::{Sale, sale_hash};
+use flashsale::redis::CONSUMER_GROUP;
+use redis::streams::{StreamInfoGroupsReply, StreamReadOptions, StreamReadReply};
+use redis::{AsyncCommands, Script};
+use std::collections::BTreeMap;
+
+/// The definition every load writes: not the fixture's, so that a refresh shows.
+const DEFINITION: [(&str, &str); 5] = [
+    ("name", "Summer"),
+    ("stock_total", "12"),
+    ("per_user_limit", "3"),
+    ("starts_at", "5000"),
+    ("ends_at", "32503680000000"),
+];
+
+/// Loads `DEFINITION` with these counters in this mode; returns the reply.
+async fn load(sale: &Sale, mode: &str, stock_left: &str, reserved: &str) -> String {
+    let script = Script::new(include_str!("../../../lua/load_sale.lua"));
+    let mut call = script.key(sale.keys.all().as_slice());
+    call.arg(mode);
+    for (_, value) in DEFINITION {
+        call.arg(value);
+    }
+    call.arg(stock_left).arg(reserved).arg(CONSUMER_GROUP);
+    call.invoke_async(&mut sale.redis.clone()).await.unwrap()
+}
+
+/// The sale hash a load with these counters writes.
+fn loaded(stock_left: &str, reserved: &str) -> BTreeMap<String, String> {
+    let counters = [("stock_left", stock_left), ("reserved", reserved)];
+    sale_hash(&[&DEFINITION[..], &counters].concat())
+}
+
+/// A live sale's other keys: a buyer, an idempotency record, a pending order, and the orders
+/// stream with its group and `entries` entries, the first delivered but not acknowledged.
+async fn live_keys(sale: &Sale, entries: usize) {
+    sale.put(&sale.keys.buyers, &[("alice", "2")]).await;
+    sale.put(&sale.keys.idempotency, &[("key-1", "o1\talice\t2\t1")])
+        .await;
+    sale.put(&sale.keys.pending, &[("o1", "alice\t2\t1")]).await;
+    let mut redis = sale.redis.clone();
+    let orders = &sale.keys.orders;
+    let _: () = redis
+        .xgroup_create_mkstream(orders, CONSUMER_GROUP, "0")
+        .await
+        .unwrap();
+    for n in 0..entries {
+        let _: String = redis
+            .xadd(orders, "*", &[("order_id", format!("o{n}"))])
+            .await
+            .unwrap();
+    }
+    let read = StreamReadOptions::default()
+        .group(CONSUMER_GROUP, "c1")
+        .count(1);
+    let _: Option<StreamReadReply> = redis.xread_options(&[orders], &[">"], &read).await.unwrap();
+}
+
+/// The stream's groups: name, entries delivered but not acknowledged, last delivered id.
+async fn groups(sale: &Sale) -> Vec<(String, usize, String)> {
+    let reply: StreamInfoGroupsReply = sale
+        .redis
+        .clone()
+        .xinfo_groups(&sale.keys.orders)
+        .await
+        .unwrap();
+    let groups = reply.groups.into_iter();
+    groups
+        .map(|g| (g.name, g.pending, g.last_delivered_id))
+        .collect()
+}
+
+#[tokio::test]
+async fn replace_wipes_every_key_and_loads_the_sale_with_an_empty_stream_and_its_group() {
+    let sale = Sale::new().await;
+    sale.put_sale(&[("stock_left", "2"), ("reserved", "8"), ("stale", "yes")])
+        .await;
+    live_keys(&sale, 2).await;
+
+    assert_eq!(load(&sale, "replace", "12", "0").await, "loaded");
+
+    assert_eq!(sale.hgetall(&sale.keys.sale).await, loaded("12", "0"));
+    for key in [
+        &sale.keys.buyers,
+        &sale.keys.idempotency,
+        &sale.keys.pending,
+    ] {
+        assert!(!sale.exists(key).await, "{key} survived");
+    }
+    let length: usize = sale.redis.clone().xlen(&sale.keys.orders).await.unwrap();
+    assert_eq!(length, 0);
+    let group = (CONSUMER_GROUP.to_owned(), 0, "0-0".to_owned());
+    assert_eq!(groups(&sale).await, [group]);
+    sale.clean_up().await;
+}
+
+#[tokio::test]
+async fn restore_keeps_a_live_sales_counters_and_keys_and_refreshes_only_its_definition() {
+    let sale = Sale::new().await;
+    sale.put_sale(&[("stock_left", "4"), ("reserved", "6")])
+        .await;
+    live_keys(&sale, 2).await;
+    let before = sale.snapshot().await;
+
+    assert_eq!(load(&sale, "restore", "12", "0").await, "kept");
+
+    assert_eq!(sale.hgetall(&sale.keys.sale).await, loaded("4", "6"));
+    assert_eq!(
+        sale.snapshot().await[1..],
+        before[1..],
+        "other keys changed"
+    );
+    sale.clean_up().await;
+}
+
+#[tokio::test]
+async fn restore_fills_in_a_sale_redis_lost_and_creates_its_stream_and_group() {
+    let sale = Sale::new().await;
+
+    assert_eq!(load(&sale, "restore", "9", "3").await, "loaded");
+
+    assert_eq!(sale.hgetall(&sale.keys.sale).await, loaded("9", "3"));
+    for key in [
+        &sale.keys.buyers,
+        &sale.keys.idempotency,
+        &sale.keys.pending,
+    ] {
+        assert!(!sale.exists(key).await, "{key} was written");
+    }
+    let group = (CONSUMER_GROUP.to_owned(), 0, "0-0".to_owned());
+    assert_eq!(groups(&sale).await, [group]);
+    sale.clean_up().await;
+}
+
+#[tokio::test]
+async fn restore_over_a_stream_that_survived_keeps_its_group_and_what_it_delivered() {
+    let sale = Sale::new().await;
+    live_keys(&sale, 2).await;
+    let before = sale.snapshot().await;
+    let delivered = groups(&sale).await;
+    assert_eq!(delivered[0].1, 1, "one entry delivered, not acknowledged");
+
+    assert_eq!(load(&sale, "restore", "7", "3").await, "loaded");
+
+    assert_eq!(sale.hgetall(&sale.keys.sale).await, loaded("7", "3"));
+    assert_eq!(
+        sale.snapshot().await[1..],
+        before[1..],
+        "other keys changed"
+    );
+    assert_eq!(groups(&sale).await, delivered);
+    sale.clean_up().await;
+}
