@@ -5,7 +5,7 @@
 //! the stream into Postgres in idempotent batches and acknowledges only after commit.
 //!
 //! # Layout
-//! - [`cli`]: the `flashsale` command (`serve`, `migrate`, `demo`).
+//! - [`cli`]: the `flashsale` command (`serve`, `migrate`, `reconcile`).
 //! - [`configuration`]: settings from flags and environment.
 //! - [`startup`]: `Application`, the HTTP server with the persister beside it.
 //! - [`telemetry`]: logging setup.
@@ -21,19 +21,13 @@
 //! - [`sold_out`]: the in-memory sold-out fast path.
 //! - [`rate_limit`]: order attempts per buyer and per IP.
 //! - [`metrics`]: Prometheus metrics.
-//! - [`loadgen`]: the HTTP load generator behind `demo`.
-//! - [`demo`]: a whole flash sale, end to end, with a printed report.
-//! - [`bench`]: the benchmark of every engine against the HTTP ceiling.
-pub mod bench;
 pub mod buyer_auth;
 pub mod cli;
 pub mod configuration;
 pub mod db;
-pub mod demo;
 pub mod domain;
 pub mod engine;
 pub mod error;
-pub mod loadgen;
 pub mod metrics;
 pub mod persister;
 pub mod rate_limit;
