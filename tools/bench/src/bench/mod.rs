@@ -7,6 +7,7 @@ mod bare;
 mod chart;
 mod drain;
 mod machine;
+mod measured;
 mod report;
 mod wrk;
 
@@ -20,7 +21,8 @@ use flashsale::db;
 use flashsale::domain::SaleId;
 use flashsale::store::KeySpace;
 use flashsale_testkit::{AdminClient, ServerProcess};
-use report::{Measured, Run};
+use measured::Measured;
+use report::Run;
 use serde_json::json;
 use std::path::PathBuf;
 use std::time::Duration;
