@@ -23,13 +23,13 @@ services-stop:
 	@bash scripts/services.sh down
 
 build:
-	$(CARGO) build --release
+	$(CARGO) build --release --workspace
 
 migrate: services build
 	./target/release/flashsale migrate
 
 demo: migrate
-	./target/release/flashsale demo $(DEMO_ARGS)
+	./target/release/flashsale-bench demo $(DEMO_ARGS)
 
 serve: migrate
 	FLASHSALE_ADMIN_TOKEN="$${FLASHSALE_ADMIN_TOKEN:?set FLASHSALE_ADMIN_TOKEN (16+ characters)}" \
@@ -40,11 +40,11 @@ fmt:
 
 lint:
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 test: services lint
 	@bash scripts/services.sh reset-tests
-	$(CARGO) test
+	$(CARGO) test --workspace
 
 # The long fault tests (a server killed in a 20,000-buyer burst, a 10 s Postgres outage, Redis
 # restarted in long bursts): the `#[ignore]`d tests, one at a time; then the property tests
@@ -60,10 +60,10 @@ k6:
 	@bash scripts/k6.sh $(K6_SCRIPTS)
 
 # The benchmark: installs wrk (as root) for the load generator's comparison if it is missing.
-# BENCH_ARGS="--seconds 10 --only bare,pg-lock" narrows it; see `flashsale bench --help`.
+# BENCH_ARGS="--seconds 10 --only bare,pg-lock" narrows it; see `flashsale-bench bench --help`.
 BENCH_ARGS ?=
 bench: services build
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || \
 		echo "bench: wrk is not installed; running without the wrk comparison"
-	./target/release/flashsale bench $(BENCH_ARGS)
+	./target/release/flashsale-bench bench $(BENCH_ARGS)

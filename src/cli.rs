@@ -1,7 +1,5 @@
-//! The `flashsale` command line: `serve`, `migrate`, `demo`.
-use crate::bench::{self, BenchArgs};
+//! The `flashsale` command line: `serve`, `migrate`, `reconcile`.
 use crate::configuration::Settings;
-use crate::demo::{self, DemoArgs};
 use crate::reconcile::{self, ReconcileArgs};
 use crate::startup::Application;
 use crate::{postgres, telemetry};
@@ -31,21 +29,9 @@ pub enum Command {
         )]
         database_url: String,
     },
-    /// Run a real flash sale against the local services and print what happened.
-    Demo(Box<DemoArgs>),
     /// Check the invariants between Redis and Postgres for every sale, and repair broken live
     /// counters (with `--check`: only report, and exit non-zero if one is broken).
     Reconcile(Box<ReconcileArgs>),
-    /// Measure every engine against the HTTP ceiling and print one table.
-    Bench(Box<BenchArgs>),
-    /// The bench's HTTP ceiling: a bare endpoint answering `POST /bare`.
-    #[command(hide = true)]
-    Bare {
-        #[arg(long, env = "FLASHSALE_LISTEN", default_value = "127.0.0.1:8081")]
-        listen: String,
-        #[arg(long, env = "FLASHSALE_WORKERS", default_value_t = 2)]
-        workers: usize,
-    },
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -63,18 +49,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!("migrations applied");
             Ok(())
         }
-        Command::Demo(args) => {
-            telemetry::init("warn");
-            demo::run(*args).await
-        }
         Command::Reconcile(args) => {
             telemetry::init("warn");
             reconcile::run(*args).await
         }
-        Command::Bench(args) => {
-            telemetry::init("warn");
-            bench::run(*args).await
-        }
-        Command::Bare { listen, workers } => bench::serve_bare(&listen, workers).await,
     }
 }

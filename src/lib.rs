@@ -5,35 +5,36 @@
 //! the stream into Postgres in idempotent batches and acknowledges only after commit.
 //!
 //! # Layout
-//! - [`cli`]: the `flashsale` command (`serve`, `migrate`, `demo`).
-//! - [`configuration`]: settings from flags and environment.
+//! Each module owns one thing; lower layers never import higher ones.
+//! - [`cli`]: the `flashsale` command (`serve`, `migrate`, `reconcile`).
+//! - [`configuration`]: settings from flags and environment, the engine choice among them.
 //! - [`startup`]: `Application`, the HTTP server with the persister beside it.
 //! - [`state`]: `AppState`, what every handler may use.
-//! - [`telemetry`]: logging setup.
-//! - [`routes`]: one module per HTTP endpoint.
+//! - [`telemetry`]: logging setup and the per-request span.
+//! - [`routes`]: one module per HTTP endpoint, and the request-parsing rules they share.
 //! - [`buyer_auth`]: who is buying (JWT `sub`, or the body's `user_id`).
-//! - [`domain`]: validated values (`SaleId`, `UserId`, `Quantity`, ...).
-//! - [`engine`]: stock engines: the Redis script, and the classic Postgres strategies.
+//! - [`domain`]: validated values (`SaleId`, `UserId`, `Quantity`, …) and the decisions made on
+//!   them (`OrderAttempt`, `Reservation`, `Refusal` with its codes, `LiveSale`, stream entries).
 //! - [`error`]: `ApiError`, every failure and its `application/problem+json` form.
-//! - [`redis`]: Redis: key layout, the reservation script, sale loading.
-//! - [`postgres`]: Postgres: sales, orders, migrations.
-//! - [`persister`]: streams to Postgres.
+//! - [`redis`]: every Redis key, command and script: the reservation, sale loading, pending
+//!   orders, and the orders streams the persister reads (`OrdersStream`).
+//! - [`postgres`]: every SQL statement: sales, orders, the persister's batch write, the classic
+//!   engines' statements, migrations.
+//! - [`engine`]: stock engines behind one trait: the Redis script, and (in `engine::classic`) the
+//!   textbook Postgres strategies kept for comparison.
+//! - [`persister`]: streams to Postgres: what to read next, when to retry, what to bury.
 //! - [`reconcile`]: the invariants between Redis and Postgres, checked and repaired.
 //! - [`sold_out`]: the in-memory sold-out fast path.
 //! - [`rate_limit`]: order attempts per buyer and per IP.
 //! - [`metrics`]: Prometheus metrics.
-//! - [`loadgen`]: the HTTP load generator behind `demo`.
-//! - [`demo`]: a whole flash sale, end to end, with a printed report.
-//! - [`bench`]: the benchmark of every engine against the HTTP ceiling.
-pub mod bench;
+//!
+//! The load generator, the benchmark and the demo live beside the service, in `tools/bench`.
 pub mod buyer_auth;
 pub mod cli;
 pub mod configuration;
-pub mod demo;
 pub mod domain;
 pub mod engine;
 pub mod error;
-pub mod loadgen;
 pub mod metrics;
 pub mod persister;
 pub mod postgres;

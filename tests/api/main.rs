@@ -6,7 +6,6 @@ mod engines;
 mod faults;
 mod health;
 mod helpers;
-mod loadgen;
 mod orders;
 mod persister;
 mod properties;

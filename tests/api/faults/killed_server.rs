@@ -1,6 +1,7 @@
 //! The real server killed with SIGKILL mid-burst: every accepted order reaches Postgres once.
 use crate::helpers::{ADMIN_TOKEN, ServerProcess, drop_database, test_settings};
 use flashsale::postgres::MIGRATOR;
+use flashsale_testkit::AdminClient;
 use futures::future::join_all;
 use serde_json::{Value, json};
 use sqlx::PgPool;
@@ -65,30 +66,14 @@ async fn a_killed_server_loses_no_accepted_order(stock: i64, buyers: usize, kill
     );
 
     let server = ServerProcess::start(&settings).await;
-    let started = Instant::now();
-    loop {
-        let sale: Value = http
-            .get(format!("{}/admin/sales/crash", server.address))
-            .bearer_auth(ADMIN_TOKEN)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if sale["pending"] == 0 {
-            assert_eq!(
-                sale["stock_left"].as_i64().unwrap() + sale["reserved"].as_i64().unwrap(),
-                stock
-            );
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "still pending: {sale}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let sale = AdminClient::new(&server.address, ADMIN_TOKEN)
+        .wait_until_persisted("crash", Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert_eq!(
+        sale["stock_left"].as_i64().unwrap() + sale["reserved"].as_i64().unwrap(),
+        stock
+    );
 
     let persisted: Vec<Uuid> =
         sqlx::query_scalar("SELECT order_id FROM orders WHERE order_id = ANY($1)")

@@ -8,11 +8,12 @@ use flashsale::domain::SaleId;
 use flashsale::postgres::MIGRATOR;
 use flashsale::redis::{KeySpace, SaleKeys};
 use flashsale::startup::Application;
+use flashsale_testkit::AdminClient;
 use redis::AsyncCommands;
 use redis::aio::MultiplexedConnection;
 use serde_json::{Value, json};
 use sqlx::PgPool;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::task::JoinHandle;
 
 pub struct TestApp {
@@ -157,18 +158,10 @@ impl TestApp {
 
     /// Waits until the persister has written every accepted order of the sale.
     pub async fn wait_until_persisted(&self, sale: &str) -> Value {
-        let started = Instant::now();
-        loop {
-            let sale = self.admin_sale(sale).await;
-            if sale["pending"] == 0 {
-                return sale;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "orders still pending: {sale}"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        AdminClient::new(&self.address, ADMIN_TOKEN)
+            .wait_until_persisted(sale, Duration::from_secs(30))
+            .await
+            .unwrap()
     }
 
     pub async fn orders_in_postgres(&self, sale: &str) -> Vec<(String, i32, String)> {

@@ -1,11 +1,13 @@
 //! The persister's drain rate: a backlog of accepted orders moved from Redis to Postgres.
-use super::server::{ServerProcess, admin};
-use super::{BenchArgs, server_env};
+use super::{BenchArgs, server_env, service_binary};
 use crate::loadgen::{self, Limit, LoadPlan};
-use crate::metrics::Metrics;
-use crate::persister::Persister;
-use crate::redis::RedisStore;
-use anyhow::bail;
+use anyhow::{Context, bail};
+use flashsale::domain::SaleId;
+use flashsale::metrics::Metrics;
+use flashsale::persister::Persister;
+use flashsale::postgres;
+use flashsale::redis::RedisStore;
+use flashsale_testkit::{AdminClient, ServerProcess};
 use serde::Serialize;
 use serde_json::json;
 use std::sync::Arc;
@@ -29,10 +31,14 @@ pub async fn measure(args: &BenchArgs, run_id: &str, db: &sqlx::PgPool) -> anyho
     env.push(("FLASHSALE_PERSISTER", "false".to_owned()));
     let sale_id = format!("bench-{run_id}-drain");
     {
-        let server =
-            ServerProcess::start(&["serve"], &env, &args.out.join("server-drain.log")).await?;
+        let log = args.out.join("server-drain.log");
+        let server = ServerProcess::start(service_binary()?, &["serve"], &env, Some(&log))
+            .await
+            .with_context(|| format!("the drain's server; see {}", log.display()))?;
         let sale = json!({ "id": sale_id, "stock": args.drain_orders });
-        admin(&server.base, &token, "/admin/sales", sale).await?;
+        AdminClient::new(&server.base, &token)
+            .post("/admin/sales", &sale)
+            .await?;
         let fill = loadgen::run(LoadPlan {
             url: format!("{}/api/sales/{sale_id}/orders", server.base),
             limit: Limit::Requests(args.drain_orders),
@@ -57,12 +63,10 @@ pub async fn measure(args: &BenchArgs, run_id: &str, db: &sqlx::PgPool) -> anyho
         &Arc::new(Metrics::default()),
         &shutdown,
     );
-    // `sold` moves with every committed batch: cheaper to poll than counting the orders.
+    // No server runs now, so no admin view to ask; `sold` moves with every committed batch and
+    // is cheaper to poll than counting the orders.
     loop {
-        let sold: i64 = sqlx::query_scalar("SELECT sold FROM sales WHERE id = $1")
-            .bind(&sale_id)
-            .fetch_one(db)
-            .await?;
+        let sold = postgres::sales::sold(db, &SaleId::parse(&sale_id)?).await?;
         if sold as u64 >= args.drain_orders {
             break;
         }

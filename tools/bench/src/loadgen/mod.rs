@@ -5,7 +5,7 @@
 //! Like `wrk`, it runs one single-threaded event loop per CPU, writes each request whole and
 //! parses responses in place (with `httparse`, the parser under hyper): hyper's full client
 //! cost about 1.5 times wrk's CPU per request, which made the generator, not the server, the
-//! bottleneck on a 2-core machine. `flashsale bench` compares it with `wrk`.
+//! bottleneck on a 2-core machine. `flashsale-bench bench` compares it with `wrk`.
 mod connection;
 
 use connection::Connection;

@@ -1,29 +1,31 @@
-//! `flashsale bench`: one command, one table. The same burst (distinct buyers, keep-alive
+//! `flashsale-bench bench`: one command, one table. The same burst (distinct buyers, keep-alive
 //! connections, the in-repo load generator) against the bare HTTP ceiling, the Redis engine's
 //! reserve and sold-out paths, and every classic engine; then the persister's drain rate.
-//! Each server runs as its own process, measured for peak RSS.
+//! Each server runs as its own process, measured for peak RSS: the `flashsale` binary built
+//! beside this one, or this one's `bare`.
 mod bare;
 mod chart;
 mod drain;
 mod machine;
+mod measured;
 mod report;
-mod server;
 mod wrk;
 
 pub use bare::serve as serve_bare;
 
-use crate::configuration::Settings;
-use crate::domain::SaleId;
 use crate::loadgen::{self, Limit, LoadPlan};
-use crate::postgres;
-use crate::redis::KeySpace;
 use anyhow::{Context, bail};
 use clap::Args;
-use report::{Measured, Run};
+use flashsale::configuration::Settings;
+use flashsale::domain::SaleId;
+use flashsale::postgres;
+use flashsale::redis::KeySpace;
+use flashsale_testkit::{AdminClient, ServerProcess};
+use measured::Measured;
+use report::Run;
 use serde_json::json;
-use server::{ServerProcess, admin, admin_get};
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[derive(Debug, Clone, Args)]
 pub struct BenchArgs {
@@ -131,29 +133,31 @@ async fn measure(
 ) -> anyhow::Result<(Measured, Option<f64>)> {
     let token = uuid::Uuid::new_v4().simple().to_string();
     let mut env = server_env(args, run_id, &token);
-    let command = match scenario.engine {
+    let (program, command) = match scenario.engine {
         Some(engine) => {
             env.push(("FLASHSALE_ENGINE", engine.to_owned()));
-            "serve"
+            (service_binary()?, "serve")
         }
-        None => "bare",
+        None => (std::env::current_exe()?, "bare"),
     };
     let log = args
         .out
         .join(format!("server-{}.log", scenario.name.replace(' ', "-")));
-    let server = ServerProcess::start(&[command], &env, &log).await?;
+    let server = ServerProcess::start(program, &[command], &env, Some(&log))
+        .await
+        .with_context(|| format!("the {} server; see {}", scenario.name, log.display()))?;
+    let admin = AdminClient::new(&server.base, &token);
     let sale_id = format!("bench-{run_id}-{}", scenario.name.replace(' ', "-"));
     let url = match scenario.engine {
         Some(_) => {
-            admin(
-                &server.base,
-                &token,
-                "/admin/sales",
-                json!({
-                    "id": sale_id, "name": scenario.name, "stock": scenario.stock,
-                }),
-            )
-            .await?;
+            admin
+                .post(
+                    "/admin/sales",
+                    &json!({
+                        "id": sale_id, "name": scenario.name, "stock": scenario.stock,
+                    }),
+                )
+                .await?;
             format!("{}/api/sales/{sale_id}/orders", server.base)
         }
         None => format!("{}/bare", server.base),
@@ -173,7 +177,7 @@ async fn measure(
     let accepted = warmup.count("accepted") + report.count("accepted");
     let (settled, wrk) = match scenario.engine {
         Some(_) => {
-            let settled = settle(&server.base, &token, &sale_id, db).await?;
+            let settled = settle(&admin, &sale_id, db).await?;
             forget_sale(args, run_id, &sale_id).await?;
             (Some(settled), None)
         }
@@ -191,6 +195,18 @@ async fn measure(
     Ok((measured, wrk))
 }
 
+/// The service's binary, built beside this one (`cargo build --workspace` builds both).
+fn service_binary() -> anyhow::Result<PathBuf> {
+    let path = std::env::current_exe()?.with_file_name("flashsale");
+    if !path.exists() {
+        bail!(
+            "{} is missing: build the workspace (cargo build --release --workspace)",
+            path.display()
+        );
+    }
+    Ok(path)
+}
+
 /// Environment of every server under test: its own Redis prefix, quiet logs.
 fn server_env(args: &BenchArgs, run_id: &str, token: &str) -> Vec<(&'static str, String)> {
     vec![
@@ -204,18 +220,10 @@ fn server_env(args: &BenchArgs, run_id: &str, token: &str) -> Vec<(&'static str,
 }
 
 /// Waits until every accepted order of the sale is in Postgres; returns the orders there.
-async fn settle(base: &str, token: &str, sale: &str, db: &sqlx::PgPool) -> anyhow::Result<i64> {
-    let started = Instant::now();
-    loop {
-        let view = admin_get(base, token, &format!("/admin/sales/{sale}")).await?;
-        if view["pending"] == 0 {
-            break;
-        }
-        if started.elapsed() > Duration::from_secs(300) {
-            bail!("orders of {sale} still pending: {view}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+async fn settle(admin: &AdminClient, sale: &str, db: &sqlx::PgPool) -> anyhow::Result<i64> {
+    admin
+        .wait_until_persisted(sale, Duration::from_secs(300))
+        .await?;
     Ok(
         sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE sale_id = $1")
             .bind(sale)

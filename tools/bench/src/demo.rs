@@ -1,15 +1,16 @@
-//! `flashsale demo`: a real flash sale on the local services, end to end, with a report.
+//! `flashsale-bench demo`: a real flash sale on the local services, end to end, with a report.
 //!
 //! It starts the service in-process, creates a sale through the admin API, fires a burst of
 //! distinct buyers at it, waits until every accepted order is in Postgres, and prints what
 //! happened. It fails (non-zero exit) if anything was oversold or not persisted.
-use crate::configuration::Settings;
 use crate::loadgen::{self, Limit, LoadPlan, LoadReport};
-use crate::postgres;
-use crate::startup::Application;
 use anyhow::{Context, bail};
 use clap::Args;
-use serde_json::{Value, json};
+use flashsale::configuration::Settings;
+use flashsale::postgres;
+use flashsale::startup::Application;
+use flashsale_testkit::AdminClient;
+use serde_json::json;
 use sqlx::Row;
 use std::time::{Duration, Instant};
 
@@ -73,18 +74,15 @@ async fn flash_sale(
     base: &str,
     db: &sqlx::PgPool,
 ) -> anyhow::Result<Outcome> {
-    let http = reqwest::Client::new();
-    let token = settings.admin_token.clone().unwrap_or_default();
+    let admin = AdminClient::new(base, settings.admin_token.as_deref().unwrap_or_default());
     let sale_id = format!("demo-{}", uuid::Uuid::now_v7().simple());
-    let created = http
-        .post(format!("{base}/admin/sales"))
-        .bearer_auth(&token)
-        .json(&json!({ "id": sale_id, "name": "Demo flash sale", "stock": args.stock, "per_user_limit": 1 }))
-        .send()
-        .await?;
-    if !created.status().is_success() {
-        bail!("creating the sale failed: {}", created.text().await?);
-    }
+    admin
+        .post(
+            "/admin/sales",
+            &json!({ "id": sale_id, "name": "Demo flash sale", "stock": args.stock, "per_user_limit": 1 }),
+        )
+        .await
+        .context("creating the sale")?;
 
     let report = loadgen::run(LoadPlan {
         url: format!("{base}/api/sales/{sale_id}/orders"),
@@ -95,22 +93,7 @@ async fn flash_sale(
     .await?;
 
     let drain_started = Instant::now();
-    let sale = loop {
-        let sale: Value = http
-            .get(format!("{base}/admin/sales/{sale_id}"))
-            .bearer_auth(&token)
-            .send()
-            .await?
-            .json()
-            .await?;
-        if sale["pending"] == 0 {
-            break sale;
-        }
-        if drain_started.elapsed() > DRAIN_TIMEOUT {
-            bail!("orders still pending after {DRAIN_TIMEOUT:?}: {sale}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let sale = admin.wait_until_persisted(&sale_id, DRAIN_TIMEOUT).await?;
     let drained_in = drain_started.elapsed();
     let row = sqlx::query(
         "SELECT COUNT(*) AS orders, COALESCE(SUM(quantity), 0)::int8 AS quantity

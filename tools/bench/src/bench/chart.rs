@@ -1,22 +1,13 @@
-//! The benchmark's chart: requests/s per scenario, as SVG.
-use super::report::Run;
+//! The benchmark's chart: one bar of requests/s per scenario, on a log scale, as SVG.
 use plotters::prelude::*;
 use std::path::Path;
 
-pub fn draw(run: &Run, path: &Path) -> anyhow::Result<()> {
-    let names: Vec<&str> = run.scenarios.iter().map(|m| m.name.as_str()).collect();
-    let top = run
-        .scenarios
-        .iter()
-        .map(|m| m.requests_per_second)
-        .fold(1.0, f64::max)
-        * 2.0;
+/// `bars`: each scenario's name and requests/s, in the order drawn.
+pub fn draw(caption: &str, bars: &[(&str, f64)], path: &Path) -> anyhow::Result<()> {
+    let names: Vec<&str> = bars.iter().map(|(name, _)| *name).collect();
+    let top = bars.iter().map(|(_, rps)| *rps).fold(1.0, f64::max) * 2.0;
     let root = SVGBackend::new(path, (900, 500)).into_drawing_area();
     root.fill(&WHITE)?;
-    let caption = format!(
-        "Requests/s, {} connections, {} CPUs (log scale)",
-        run.concurrency, run.machine.cpus
-    );
     let mut chart = ChartBuilder::on(&root)
         .caption(caption, ("sans-serif", 22))
         .margin(15)
@@ -43,12 +34,7 @@ pub fn draw(run: &Run, path: &Path) -> anyhow::Result<()> {
             .baseline(10.0)
             .style(BLUE.mix(0.6).filled())
             .margin(12)
-            .data(
-                run.scenarios
-                    .iter()
-                    .enumerate()
-                    .map(|(i, m)| (i, m.requests_per_second)),
-            ),
+            .data(bars.iter().enumerate().map(|(i, (_, rps))| (i, *rps))),
     )?;
     root.present()?;
     Ok(())

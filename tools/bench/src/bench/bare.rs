@@ -1,4 +1,4 @@
-//! `flashsale bare`: the HTTP ceiling. An actix-web server with the same worker count as the
+//! `flashsale-bench bare`: the HTTP ceiling. An actix-web server with the same worker count as the
 //! service, answering `POST /bare` with a fixed small JSON. It reads the request body, as the
 //! real endpoint must (an unread body also costs the connection its keep-alive).
 use actix_web::{App, HttpResponse, HttpServer, web};

@@ -1,0 +1,109 @@
+//! The load generator behind `demo` and `bench` counts what the server answered.
+//!
+//! The service runs in-process (no binary to build first) on a database of its own, named like
+//! the service's test databases so that `scripts/services.sh reset-tests` drops what a failed
+//! run left behind.
+use flashsale::configuration::EngineKind;
+use flashsale::configuration::{PersisterSettings, Settings};
+use flashsale::postgres::MIGRATOR;
+use flashsale::startup::Application;
+use flashsale_bench::loadgen::{self, Limit, LoadPlan};
+use flashsale_testkit::AdminClient;
+use serde_json::json;
+use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection, PgPool};
+use std::time::Duration;
+
+const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
+
+/// The project's Postgres server (no database) and its Redis's test database, overridable.
+fn postgres_server() -> String {
+    std::env::var("FLASHSALE_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5440".into())
+}
+
+fn redis_url() -> String {
+    std::env::var("FLASHSALE_TEST_REDIS").unwrap_or_else(|_| "redis://127.0.0.1:6390/1".into())
+}
+
+async fn postgres_admin() -> PgConnection {
+    PgConnection::connect(&format!("{}/postgres", postgres_server()))
+        .await
+        .expect("the project's Postgres is up (make services)")
+}
+
+#[tokio::test]
+async fn the_load_generator_sends_distinct_buyers_and_counts_every_answer() {
+    let database = format!("flashsale_test_{}", uuid::Uuid::new_v4().simple());
+    postgres_admin()
+        .await
+        .execute(AssertSqlSafe(format!(r#"CREATE DATABASE "{database}""#)))
+        .await
+        .expect("create the test database");
+    let settings = Settings {
+        listen: "127.0.0.1:0".into(),
+        redis_url: redis_url(),
+        database_url: format!("{}/{database}", postgres_server()),
+        admin_token: Some(ADMIN_TOKEN.into()),
+        jwt_secret: None,
+        redis_prefix: format!("t{}", uuid::Uuid::new_v4().simple()),
+        engine: EngineKind::Redis,
+        workers: Some(1),
+        db_max_connections: 5,
+        sold_out_recheck_ms: 500,
+        request_timeout_ms: 10_000,
+        rate_per_user: 0,
+        rate_per_ip: 0,
+        persister: PersisterSettings {
+            enabled: true,
+            consumers: 2,
+            batch_size: 500,
+            block_ms: 100,
+            claim_idle_ms: 30_000,
+            consumer: None,
+        },
+    };
+    let db = PgPool::connect(&settings.database_url).await.unwrap();
+    MIGRATOR.run(&db).await.expect("migrations apply");
+    db.close().await;
+    let application = Application::build(settings).await.expect("app builds");
+    let address = format!("http://127.0.0.1:{}", application.port());
+    let server = application.handle();
+    let running = tokio::spawn(application.run_until_stopped());
+    let admin = AdminClient::new(&address, ADMIN_TOKEN);
+    admin
+        .post(
+            "/admin/sales",
+            &json!({ "id": "generated", "name": "Test sale", "stock": 50 }),
+        )
+        .await
+        .unwrap();
+
+    let report = loadgen::run(LoadPlan {
+        url: format!("{address}/api/sales/generated/orders"),
+        limit: Limit::Requests(300),
+        concurrency: 16,
+        user_prefix: "buyer".into(),
+    })
+    .await
+    .unwrap();
+
+    assert_eq!(report.requests, 300);
+    assert_eq!(report.count("accepted"), 50, "{:?}", report.outcomes);
+    assert_eq!(report.count("sold_out"), 250);
+    assert_eq!(report.transport_errors, 0);
+    let sale = admin
+        .wait_until_persisted("generated", Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(sale["confirmed"], 50);
+
+    server.stop(true).await;
+    running.await.unwrap().expect("the app stops cleanly");
+    postgres_admin()
+        .await
+        .execute(AssertSqlSafe(format!(
+            r#"DROP DATABASE IF EXISTS "{database}" WITH (FORCE)"#
+        )))
+        .await
+        .unwrap();
+}
