@@ -106,14 +106,51 @@ pub async fn existing<'c>(
     Ok(found.into_iter().map(OrderId::from_uuid).collect())
 }
 
-/// The pending orders (from Redis) that Postgres does not hold yet: those really in flight.
-pub async fn still_pending(db: &PgPool, pending: Vec<AcceptedOrder>) -> Result<Vec<AcceptedOrder>> {
-    let ids: Vec<OrderId> = pending.iter().map(|order| order.order_id).collect();
-    let persisted = existing(db, &ids).await?;
-    Ok(pending
-        .into_iter()
-        .filter(|order| !persisted.contains(&order.order_id))
-        .collect())
+/// What Postgres holds of a sale at one instant.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Settlement {
+    pub settled: Settled,
+    /// The sale's `sold` counter.
+    pub sold: i64,
+    /// Which of the orders asked about Postgres already holds.
+    pub persisted: HashSet<OrderId>,
+}
+
+impl Settlement {
+    /// The accepted orders Postgres does not hold yet: those really in flight.
+    pub fn in_flight(&self, pending: Vec<AcceptedOrder>) -> Vec<AcceptedOrder> {
+        pending
+            .into_iter()
+            .filter(|order| !self.persisted.contains(&order.order_id))
+            .collect()
+    }
+}
+
+/// The sale's settled quantities, its `sold` counter and which of `pending` are persisted, in
+/// one statement, so all of it comes from one snapshot: an order the persister commits
+/// meanwhile is counted either as settled or as pending, never both, never neither.
+pub async fn settlement(db: &PgPool, sale: &SaleId, pending: &[OrderId]) -> Result<Settlement> {
+    let ids: Vec<uuid::Uuid> = pending.iter().map(OrderId::as_uuid).collect();
+    let row = sqlx::query(
+        "SELECT COALESCE(SUM(quantity) FILTER (WHERE status = 'confirmed'), 0)::int8 AS confirmed,
+                COALESCE(SUM(quantity) FILTER (WHERE status = 'rejected'), 0)::int8 AS rejected,
+                (SELECT sold FROM sales WHERE id = $1) AS sold,
+                COALESCE(array_agg(order_id) FILTER (WHERE order_id = ANY($2)), '{}') AS persisted
+         FROM orders WHERE sale_id = $1",
+    )
+    .bind(sale.as_str())
+    .bind(&ids)
+    .fetch_one(db)
+    .await?;
+    let persisted: Vec<uuid::Uuid> = row.try_get("persisted")?;
+    Ok(Settlement {
+        settled: Settled {
+            confirmed: row.try_get("confirmed")?,
+            rejected: row.try_get("rejected")?,
+        },
+        sold: row.try_get::<Option<i64>, _>("sold")?.unwrap_or_default(),
+        persisted: persisted.into_iter().map(OrderId::from_uuid).collect(),
+    })
 }
 
 fn stored_user(raw: String) -> Result<UserId> {

@@ -64,9 +64,11 @@ pub async fn restore(redis: &RedisStore, db: &PgPool, sale: &SaleDefinition) -> 
     if redis.is_loaded(&sale.id).await? {
         return redis.load_sale(sale, LoadMode::Restore, 0, 0).await;
     }
-    let in_flight = redis.pending_orders(&sale.id).await?;
-    let settled = postgres::orders::settled(db, &sale.id).await?;
-    let in_flight = postgres::orders::still_pending(db, in_flight).await?;
+    let pending = redis.pending_orders(&sale.id).await?;
+    let ids: Vec<_> = pending.iter().map(|order| order.order_id).collect();
+    let settlement = postgres::orders::settlement(db, &sale.id, &ids).await?;
+    let settled = settlement.settled;
+    let in_flight = settlement.in_flight(pending);
     let mut buyers: HashMap<UserId, i64> = postgres::orders::confirmed_by_buyer(db, &sale.id)
         .await?
         .into_iter()

@@ -133,7 +133,7 @@ impl RedisStore {
     }
 }
 
-fn parse_live_sale(id: &SaleId, fields: &HashMap<String, String>) -> Option<LiveSale> {
+pub(super) fn parse_live_sale(id: &SaleId, fields: &HashMap<String, String>) -> Option<LiveSale> {
     let int = |name: &str| fields.get(name)?.parse::<i64>().ok();
     let millis = |value: i64| DateTime::from_timestamp_millis(value);
     let ends_at = match fields.get("ends_at")?.as_str() {

@@ -6,6 +6,7 @@ mod engines;
 mod faults;
 mod health;
 mod helpers;
+mod operated;
 mod orders;
 mod persister;
 mod properties;
