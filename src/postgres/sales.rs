@@ -1,8 +1,10 @@
 //! The `sales` table.
-use crate::domain::{Quantity, SaleDefinition, SaleId, StockAmount, StockIncrease};
+use crate::domain::{
+    IdempotencyKey, Quantity, Refusal, SaleDefinition, SaleId, StockAmount, StockIncrease,
+};
 use crate::error::{ApiError, Result};
 use sqlx::postgres::PgRow;
-use sqlx::{PgPool, Row};
+use sqlx::{PgConnection, PgPool, Row};
 
 /// Inserts a new sale; an existing id is `SaleExists`.
 pub async fn insert(db: &PgPool, sale: &SaleDefinition) -> Result<()> {
@@ -49,23 +51,57 @@ pub async fn add_stock(
     db: &PgPool,
     id: &SaleId,
     quantity: StockIncrease,
+    operation: Option<&IdempotencyKey>,
 ) -> Result<Option<SaleDefinition>> {
-    shift_stock_total(db, id, quantity.get()).await
+    let mut tx = db.begin().await?;
+    let Some(sale) = shift_stock_total(&mut tx, id, quantity.get()).await? else {
+        return Ok(None);
+    };
+    let Some(key) = operation else {
+        tx.commit().await?;
+        return Ok(Some(sale));
+    };
+    let recorded = sqlx::query(
+        "INSERT INTO sale_operations (sale_id, operation_key, quantity) VALUES ($1, $2, $3)
+         ON CONFLICT (sale_id, operation_key) DO NOTHING",
+    )
+    .bind(id.as_str())
+    .bind(key.as_str())
+    .bind(quantity.get())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if recorded == 1 {
+        tx.commit().await?;
+        return Ok(Some(sale));
+    }
+    // A retry of a restock already applied: drop this increment, answer the sale as it is.
+    tx.rollback().await?;
+    let applied: i64 = sqlx::query_scalar(
+        "SELECT quantity FROM sale_operations WHERE sale_id = $1 AND operation_key = $2",
+    )
+    .bind(id.as_str())
+    .bind(key.as_str())
+    .fetch_one(db)
+    .await?;
+    if applied != quantity.get() {
+        return Err(Refusal::IdempotencyKeyReused.into());
+    }
+    find(db, id).await
 }
 
-/// Takes back an `add_stock` whose Redis half failed.
-pub async fn remove_stock(db: &PgPool, id: &SaleId, quantity: StockIncrease) -> Result<()> {
-    shift_stock_total(db, id, -quantity.get()).await.map(drop)
-}
-
-async fn shift_stock_total(db: &PgPool, id: &SaleId, delta: i64) -> Result<Option<SaleDefinition>> {
+async fn shift_stock_total(
+    tx: &mut PgConnection,
+    id: &SaleId,
+    delta: i64,
+) -> Result<Option<SaleDefinition>> {
     let row = sqlx::query(
         "UPDATE sales SET stock_total = stock_total + $2 WHERE id = $1
          RETURNING id, name, stock_total, per_user_limit, starts_at, ends_at",
     )
     .bind(id.as_str())
     .bind(delta)
-    .fetch_optional(db)
+    .fetch_optional(tx)
     .await;
     match row {
         Ok(row) => row.map(|row| definition(id, &row)).transpose(),

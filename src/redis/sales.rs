@@ -1,8 +1,6 @@
 //! Admin-side Redis operations: loading a sale, restocking it, reading its live state.
 use super::{CONSUMER_GROUP, RedisStore};
-use crate::domain::{
-    LiveSale, Quantity, SaleDefinition, SaleId, StockAmount, StockIncrease, UserId,
-};
+use crate::domain::{LiveSale, Quantity, SaleDefinition, SaleId, StockAmount, UserId};
 use crate::error::Result;
 use chrono::DateTime;
 use redis::{AsyncCommands, Script};
@@ -109,12 +107,17 @@ impl RedisStore {
         Ok(())
     }
 
-    /// Adds stock to a live sale; `None` when Redis does not hold the sale.
-    pub async fn restock(&self, sale: &SaleId, quantity: StockIncrease) -> Result<Option<i64>> {
+    /// Raises a live sale's total to Postgres's (see `lua/restock.lua`): idempotent, so safe
+    /// to retry after a timeout. `None` when Redis does not hold the sale.
+    pub async fn raise_stock_total(
+        &self,
+        sale: &SaleId,
+        stock_total: StockAmount,
+    ) -> Result<Option<i64>> {
         let keys = self.keys.sale(sale);
         let stock_left: i64 = RESTOCK
             .key(&keys.sale)
-            .arg(quantity.get())
+            .arg(stock_total.get())
             .invoke_async(&mut self.pooled().await?)
             .await?;
         Ok((stock_left >= 0).then_some(stock_left))
