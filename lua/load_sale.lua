@@ -1,26 +1,36 @@
--- load_sale.lua: puts a sale into Redis, either fresh (create) or restored from Postgres (preload).
+-- load_sale.lua: makes a sale sellable in Redis, for a new sale (create) or one restored from
+-- Postgres (preload, reconcile). It never wipes anything: a retried create or a preload racing
+-- live traffic finds the sale live and keeps it.
 --
 -- KEYS[1] sale hash, KEYS[2] buyers hash, KEYS[3] idempotency hash, KEYS[4] pending hash,
--- KEYS[5] orders stream
--- ARGV[1] mode: 'replace' wipes whatever the keys held (a new sale); 'restore' keeps a sale that
---         is already live and only refreshes its definition, so it is safe during a sale
--- ARGV[2] name, ARGV[3] stock_total, ARGV[4] per_user_limit, ARGV[5] starts_at ms,
--- ARGV[6] ends_at ms or '', ARGV[7] stock_left, ARGV[8] reserved, ARGV[9] consumer group
+-- KEYS[5] orders stream, KEYS[6] the index of sales the persisters read
+-- ARGV[1] sale id, ARGV[2] name, ARGV[3] stock_total (Postgres's), ARGV[4] per_user_limit,
+-- ARGV[5] starts_at ms, ARGV[6] ends_at ms or '', ARGV[7] stock_left, ARGV[8] reserved,
+-- ARGV[9] consumer group
 --
--- Returns 'loaded' when stock and counters were written, 'kept' when a live sale was left as is.
-if ARGV[1] == 'replace' then
-  redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
-end
-local definition = {'name', ARGV[2], 'stock_total', ARGV[3], 'per_user_limit', ARGV[4],
-  'starts_at', ARGV[5], 'ends_at', ARGV[6]}
+-- A live sale keeps its counters; its definition is refreshed, and its stock_total is only
+-- raised to Postgres's (stock_left by as much, as a restock would), never lowered, so
+-- stock_total == stock_left + reserved holds. A sale that is not live gets its counters and the
+-- stream's group. Either way the sale is in the index, in the same step that makes it sellable,
+-- so the persisters always read a sale that can sell.
+-- Returns 'loaded' when counters were written, 'kept' when a live sale kept its own.
+redis.call('SADD', KEYS[6], ARGV[1])
+local definition = {'name', ARGV[2], 'per_user_limit', ARGV[4], 'starts_at', ARGV[5],
+  'ends_at', ARGV[6]}
 if redis.call('EXISTS', KEYS[1]) == 1 then
   redis.call('HSET', KEYS[1], unpack(definition))
+  local raise = tonumber(ARGV[3]) - tonumber(redis.call('HGET', KEYS[1], 'stock_total'))
+  if raise > 0 then
+    redis.call('HINCRBY', KEYS[1], 'stock_total', raise)
+    redis.call('HINCRBY', KEYS[1], 'stock_left', raise)
+  end
   return 'kept'
 end
-redis.call('HSET', KEYS[1], 'stock_left', ARGV[7], 'reserved', ARGV[8], unpack(definition))
 -- The stream may have survived the sale hash; its group then already exists.
 local created = redis.pcall('XGROUP', 'CREATE', KEYS[5], ARGV[9], '0', 'MKSTREAM')
 if type(created) == 'table' and created.err and not string.find(created.err, 'BUSYGROUP') then
   return redis.error_reply(created.err)
 end
+redis.call('HSET', KEYS[1], 'stock_total', ARGV[3], 'stock_left', ARGV[7], 'reserved', ARGV[8],
+  unpack(definition))
 return 'loaded'

@@ -16,7 +16,11 @@ pub struct NewSaleRequest {
 
 /// A sale definition that passed every rule of the contract.
 #[derive(Debug, Clone)]
-pub struct NewSale(pub SaleDefinition);
+pub struct NewSale {
+    pub definition: SaleDefinition,
+    /// Whether the request named its start (else it starts now, which a retry cannot repeat).
+    start_given: bool,
+}
 
 impl NewSale {
     pub fn parse(request: NewSaleRequest, now: DateTime<Utc>) -> Result<Self, ValidationError> {
@@ -36,6 +40,7 @@ impl NewSale {
             Some(raw) => Quantity::parse(raw).map_err(|e| e.for_field("per_user_limit"))?,
             None => Quantity::ONE,
         };
+        let start_given = request.starts_at.is_some();
         let starts_at = match request.starts_at {
             Some(raw) => parse_timestamp(&raw, "starts_at")?,
             None => now.trunc_subsecs(3),
@@ -47,14 +52,29 @@ impl NewSale {
         if ends_at.is_some_and(|end| end <= starts_at) {
             return Err(ValidationError::new("ends_at", "must be after starts_at"));
         }
-        Ok(Self(SaleDefinition {
-            id,
-            name,
-            stock_total,
-            per_user_limit,
-            starts_at,
-            ends_at,
-        }))
+        Ok(Self {
+            definition: SaleDefinition {
+                id,
+                name,
+                stock_total,
+                per_user_limit,
+                starts_at,
+                ends_at,
+            },
+            start_given,
+        })
+    }
+
+    /// Whether `existing` is this very sale, created by an earlier try of the same request:
+    /// then creating it again is a retry to complete, not a conflict.
+    pub fn is_retry_of(&self, existing: &SaleDefinition) -> bool {
+        let new = &self.definition;
+        new.id == existing.id
+            && new.name == existing.name
+            && new.stock_total == existing.stock_total
+            && new.per_user_limit == existing.per_user_limit
+            && new.ends_at == existing.ends_at
+            && (!self.start_given || new.starts_at == existing.starts_at)
     }
 }
 
@@ -83,7 +103,7 @@ mod tests {
     #[test]
     fn defaults_fill_what_is_absent() {
         let now = Utc::now();
-        let NewSale(sale) = NewSale::parse(request(5), now).unwrap();
+        let sale = NewSale::parse(request(5), now).unwrap().definition;
         assert_eq!(sale.per_user_limit, Quantity::ONE);
         assert_eq!(sale.starts_at, now.trunc_subsecs(3));
         assert_eq!(sale.ends_at, None);

@@ -27,15 +27,6 @@ pub async fn insert(db: &PgPool, sale: &SaleDefinition) -> Result<()> {
     }
 }
 
-/// Removes a sale that has no orders: undoes `insert` when loading it into Redis failed.
-pub async fn delete_unsold(db: &PgPool, id: &SaleId) -> Result<()> {
-    sqlx::query("DELETE FROM sales WHERE id = $1 AND sold = 0")
-        .bind(id.as_str())
-        .execute(db)
-        .await?;
-    Ok(())
-}
-
 pub async fn find(db: &PgPool, id: &SaleId) -> Result<Option<SaleDefinition>> {
     let row = sqlx::query(
         "SELECT id, name, stock_total, per_user_limit, starts_at, ends_at FROM sales WHERE id = $1",

@@ -3,7 +3,7 @@ use super::Audit;
 use crate::domain::{SaleDefinition, UserId};
 use crate::error::Result;
 use crate::postgres;
-use crate::redis::{LoadMode, RedisStore};
+use crate::redis::RedisStore;
 use serde::Serialize;
 use sqlx::PgPool;
 use std::collections::HashMap;
@@ -62,7 +62,7 @@ pub async fn repair(
 /// then counted twice (less stock sellable), never missed (more sellable than exists).
 pub async fn restore(redis: &RedisStore, db: &PgPool, sale: &SaleDefinition) -> Result<bool> {
     if redis.is_loaded(&sale.id).await? {
-        return redis.load_sale(sale, LoadMode::Restore, 0, 0).await;
+        return redis.load_sale(sale, 0, 0).await;
     }
     let pending = redis.pending_orders(&sale.id).await?;
     let ids: Vec<_> = pending.iter().map(|order| order.order_id).collect();
@@ -83,7 +83,5 @@ pub async fn restore(redis: &RedisStore, db: &PgPool, sale: &SaleDefinition) -> 
     redis.restore_buyers(&sale.id, &buyers).await?;
     let reserved = settled.confirmed + settled.rejected + in_flight_quantity;
     let stock_left = (sale.stock_total.get() - reserved).max(0);
-    redis
-        .load_sale(sale, LoadMode::Restore, stock_left, reserved)
-        .await
+    redis.load_sale(sale, stock_left, reserved).await
 }

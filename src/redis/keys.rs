@@ -50,7 +50,8 @@ impl KeySpace {
     }
 
     /// Set of the ids of every sale loaded into Redis, so the persister knows which streams to
-    /// read. It lives outside the sales' hash tags and is never touched by a script.
+    /// read. It lives outside the sales' hash tags: `load_sale.lua` adds to it in the step that
+    /// makes a sale sellable, which on Redis Cluster needs the index and the sale in one slot.
     pub fn sales_index(&self) -> String {
         format!("{}:sales", self.prefix)
     }

@@ -13,7 +13,6 @@ mod sales_index;
 pub use entries::{dead_entry, entry_time};
 pub use keys::{KeySpace, SaleKeys};
 pub use orders_stream::OrdersStream;
-pub use sales::LoadMode;
 
 use redis::aio::ConnectionManager;
 

@@ -14,34 +14,24 @@ static RECONCILE: LazyLock<Script> =
 static RESTOCK: LazyLock<Script> =
     LazyLock::new(|| Script::new(include_str!("../../lua/restock.lua")));
 
-/// How `load_sale` treats keys that already exist.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LoadMode {
-    /// A brand-new sale: wipe anything left under its keys.
-    Replace,
-    /// Preload: keep a live sale's counters, only fill in what Redis lost.
-    Restore,
-}
-
 impl RedisStore {
-    /// Writes a sale's definition and counters. Returns whether the counters were written
-    /// (`false`: `Restore` found the sale live and kept its counters).
+    /// Makes a sale sellable (see `lua/load_sale.lua`): a live sale keeps its counters, one that
+    /// is not gets these; either way it joins the persisters' index in the same step. Never
+    /// wipes anything, so it is safe to retry and to race live traffic. Returns whether the
+    /// counters were written.
     #[tracing::instrument(name = "redis load sale", skip_all, fields(sale_id = %sale.id))]
     pub async fn load_sale(
         &self,
         sale: &SaleDefinition,
-        mode: LoadMode,
         stock_left: i64,
         reserved: i64,
     ) -> Result<bool> {
         let keys = self.keys.sale(&sale.id);
-        let mut conn = self.pooled().await?;
+        let index = self.keys.sales_index();
         let outcome: String = LOAD_SALE
             .key(keys.all().as_slice())
-            .arg(match mode {
-                LoadMode::Replace => "replace",
-                LoadMode::Restore => "restore",
-            })
+            .key(&index)
+            .arg(sale.id.as_str())
             .arg(&sale.name)
             .arg(sale.stock_total.get())
             .arg(sale.per_user_limit.get())
@@ -54,9 +44,8 @@ impl RedisStore {
             .arg(stock_left)
             .arg(reserved)
             .arg(CONSUMER_GROUP)
-            .invoke_async(&mut conn)
+            .invoke_async(&mut self.pooled().await?)
             .await?;
-        let _: () = conn.sadd(self.keys.sales_index(), sale.id.as_str()).await?;
         Ok(outcome == "loaded")
     }
 

@@ -1,37 +1,48 @@
-//! `POST /admin/sales`: records a sale in Postgres and preloads its stock into Redis.
-use crate::domain::{NewSale, NewSaleRequest, Sale};
+//! `POST /admin/sales`: records a sale in Postgres and makes it sellable in Redis.
+use crate::domain::{NewSale, NewSaleRequest, Refusal, Sale};
 use crate::engine::Engine;
-use crate::error::Result;
+use crate::error::{ApiError, Result};
 use crate::postgres;
-use crate::redis::LoadMode;
+use crate::reconcile;
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 
+/// Postgres first, then Redis, and nothing is undone: if Redis fails or times out, the sale
+/// exists in Postgres and is not sold until the request is retried (a sale with an `id` and the
+/// same definition is recognised as the same create and completed) or preloaded. Loading never
+/// wipes a live sale, so a retry can never erase orders a first try already accepted.
 #[tracing::instrument(name = "create sale", skip_all, fields(sale_id = tracing::field::Empty))]
 pub async fn create_sale(
     body: web::Json<NewSaleRequest>,
     state: web::Data<AppState>,
     engine: web::Data<Engine>,
 ) -> Result<HttpResponse> {
-    let NewSale(sale) = NewSale::parse(body.into_inner(), chrono::Utc::now())?;
+    let new_sale = NewSale::parse(body.into_inner(), chrono::Utc::now())?;
+    let sale = &new_sale.definition;
     tracing::Span::current().record("sale_id", tracing::field::display(&sale.id));
-    postgres::sales::insert(&state.db, &sale).await?;
-    let stock = sale.stock_total.get();
-    if let Err(error) = state
-        .redis
-        .load_sale(&sale, LoadMode::Replace, stock, 0)
-        .await
-    {
-        // Undo, so that retrying the same request can succeed instead of hitting sale_exists.
-        if let Err(undo) = postgres::sales::delete_unsold(&state.db, &sale.id).await {
-            tracing::error!(sale_id = %sale.id, error = ?undo, "could not undo a sale Redis refused");
+    match postgres::sales::insert(&state.db, sale).await {
+        Ok(()) => {}
+        Err(ApiError::SaleExists) => {
+            let existing = postgres::sales::find(&state.db, &sale.id).await?;
+            if !existing.is_some_and(|existing| new_sale.is_retry_of(&existing)) {
+                return Err(ApiError::SaleExists);
+            }
         }
-        return Err(error);
+        Err(error) => return Err(error),
     }
+    reconcile::restore(&state.redis, &state.db, sale).await?;
     engine.sale_changed(&sale.id);
-    tracing::info!(sale_id = %sale.id, stock, "sale created");
+    let live = engine
+        .live_sale(&sale.id)
+        .await?
+        .ok_or(ApiError::Refused(Refusal::SaleNotFound))?;
+    tracing::info!(sale_id = %sale.id, stock = sale.stock_total.get(), "sale created");
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/sales/{}", sale.id)))
-        .json(Sale::new(sale, stock, chrono::Utc::now())))
+        .json(Sale::new(
+            live.definition,
+            live.stock_left,
+            chrono::Utc::now(),
+        )))
 }

@@ -75,6 +75,8 @@ async fn a_restock_that_timed_out_in_redis_never_sells_more_than_postgres_knows_
     tokio::time::sleep(Duration::from_millis(1_700)).await;
 
     // Whatever Redis applied late, it holds no more than Postgres and its counters add up.
+    // Whether or not the timed-out write ran, Redis holds no more than Postgres and its
+    // counters add up.
     let [total, left, reserved] = redis_counters(&mut redis, &app, "paused").await;
     assert!(total <= postgres_total(&app, "paused").await);
     assert_eq!(total, left + reserved);
@@ -104,4 +106,43 @@ async fn a_restock_that_timed_out_in_redis_never_sells_more_than_postgres_knows_
         .await
         .unwrap();
     assert_eq!(reused.status(), 422, "the key names another restock");
+}
+
+#[tokio::test]
+async fn a_create_that_timed_out_in_redis_is_completed_by_its_retry_without_erasing_orders() {
+    let redis_server = RedisProcess::start().await;
+    let url = redis_server.url();
+    let app = spawn_app_with(|s| s.redis_url = url).await;
+    let mut redis = redis::Client::open(redis_server.url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let definition = json!({ "starts_at": "2020-01-01T00:00:00Z", "per_user_limit": 1 });
+
+    pause_writes(&mut redis, 1_500).await;
+    let timed_out = app.create_sale("late", 20, definition.clone()).await;
+    assert_eq!(timed_out.status(), 503);
+    tokio::time::sleep(Duration::from_millis(1_700)).await;
+    let completed = app.create_sale("late", 20, definition.clone()).await;
+    assert_eq!(completed.status(), 201, "the retry completes the create");
+    for n in 0..5 {
+        let buyer = json!({ "user_id": format!("b{n}") });
+        assert_eq!(app.order("late", buyer).await.status(), 202);
+    }
+
+    let retried = app.create_sale("late", 20, definition.clone()).await;
+    assert_eq!(retried.status(), 201);
+    let body: Value = retried.json().await.unwrap();
+    assert_eq!(body["stock_left"], 15, "the retry kept the orders taken");
+    let other = app.create_sale("late", 21, definition).await;
+    assert_eq!(other.status(), 409, "another definition under the same id");
+
+    let sale = app.wait_until_persisted("late").await;
+    assert_eq!(
+        (sale["confirmed"].as_i64(), sale["stock_left"].as_i64()),
+        (Some(5), Some(15)),
+        "{sale}"
+    );
+    assert_eq!(redis_counters(&mut redis, &app, "late").await, [20, 15, 5]);
 }

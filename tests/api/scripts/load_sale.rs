@@ -1,5 +1,6 @@
-//! `lua/load_sale.lua`: 'replace' wipes and loads a new sale; 'restore' keeps a live sale's
-//! counters and fills in a lost one, creating its consumer group unless the stream kept it.
+//! `lua/load_sale.lua`: never wipes; keeps a live sale's counters (raising its total to
+//! Postgres's, never lowering it) and fills in a lost one, creating its consumer group unless
+//! the stream kept it; either way the sale joins the persisters' index.
 use super::{Sale, sale_hash};
 use flashsale::redis::CONSUMER_GROUP;
 use redis::streams::{StreamInfoGroupsReply, StreamReadOptions, StreamReadReply};
@@ -15,11 +16,11 @@ const DEFINITION: [(&str, &str); 5] = [
     ("ends_at", "32503680000000"),
 ];
 
-/// Loads `DEFINITION` with these counters in this mode; returns the reply.
-async fn load(sale: &Sale, mode: &str, stock_left: &str, reserved: &str) -> String {
+/// Loads `DEFINITION` with these counters; returns the reply.
+async fn load(sale: &Sale, stock_left: &str, reserved: &str) -> String {
     let script = Script::new(include_str!("../../../lua/load_sale.lua"));
     let mut call = script.key(sale.keys.all().as_slice());
-    call.arg(mode);
+    call.key(sale.index()).arg("spring");
     for (_, value) in DEFINITION {
         call.arg(value);
     }
@@ -72,41 +73,67 @@ async fn groups(sale: &Sale) -> Vec<(String, usize, String)> {
         .collect()
 }
 
+/// Whether the sale is in the persisters' index.
+async fn indexed(sale: &Sale) -> bool {
+    sale.redis
+        .clone()
+        .sismember(sale.index(), "spring")
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
-async fn replace_wipes_every_key_and_loads_the_sale_with_an_empty_stream_and_its_group() {
+async fn a_live_sale_loaded_again_is_never_wiped_and_joins_the_index() {
     let sale = Sale::new().await;
-    sale.put_sale(&[("stock_left", "2"), ("reserved", "8"), ("stale", "yes")])
+    sale.put_sale(&[("stock_left", "2"), ("reserved", "8"), ("extra", "kept")])
         .await;
     live_keys(&sale, 2).await;
+    let before = sale.snapshot().await;
 
-    assert_eq!(load(&sale, "replace", "12", "0").await, "loaded");
+    assert_eq!(load(&sale, "12", "0").await, "kept");
 
-    assert_eq!(sale.hgetall(&sale.keys.sale).await, loaded("12", "0"));
-    for key in [
-        &sale.keys.buyers,
-        &sale.keys.idempotency,
-        &sale.keys.pending,
-    ] {
-        assert!(!sale.exists(key).await, "{key} survived");
-    }
-    let length: usize = sale.redis.clone().xlen(&sale.keys.orders).await.unwrap();
-    assert_eq!(length, 0);
-    let group = (CONSUMER_GROUP.to_owned(), 0, "0-0".to_owned());
-    assert_eq!(groups(&sale).await, [group]);
+    let mut expected = loaded("4", "8");
+    expected.insert("extra".into(), "kept".into());
+    assert_eq!(sale.hgetall(&sale.keys.sale).await, expected);
+    assert_eq!(
+        sale.snapshot().await[1..],
+        before[1..],
+        "other keys changed"
+    );
+    assert!(indexed(&sale).await);
     sale.clean_up().await;
 }
 
 #[tokio::test]
-async fn restore_keeps_a_live_sales_counters_and_keys_and_refreshes_only_its_definition() {
+async fn a_lower_total_than_the_live_one_is_not_applied() {
+    let sale = Sale::new().await;
+    sale.put_sale(&[
+        ("stock_total", "20"),
+        ("stock_left", "14"),
+        ("reserved", "6"),
+    ])
+    .await;
+
+    assert_eq!(load(&sale, "12", "0").await, "kept");
+
+    let mut expected = loaded("14", "6");
+    expected.insert("stock_total".into(), "20".into());
+    assert_eq!(sale.hgetall(&sale.keys.sale).await, expected);
+    sale.clean_up().await;
+}
+
+#[tokio::test]
+async fn restore_keeps_a_live_sales_counters_and_keys_and_refreshes_its_definition() {
     let sale = Sale::new().await;
     sale.put_sale(&[("stock_left", "4"), ("reserved", "6")])
         .await;
     live_keys(&sale, 2).await;
     let before = sale.snapshot().await;
 
-    assert_eq!(load(&sale, "restore", "12", "0").await, "kept");
+    assert_eq!(load(&sale, "12", "0").await, "kept");
 
-    assert_eq!(sale.hgetall(&sale.keys.sale).await, loaded("4", "6"));
+    // The total went from 10 to Postgres's 12: what is left moved with it.
+    assert_eq!(sale.hgetall(&sale.keys.sale).await, loaded("6", "6"));
     assert_eq!(
         sale.snapshot().await[1..],
         before[1..],
@@ -119,7 +146,7 @@ async fn restore_keeps_a_live_sales_counters_and_keys_and_refreshes_only_its_def
 async fn restore_fills_in_a_sale_redis_lost_and_creates_its_stream_and_group() {
     let sale = Sale::new().await;
 
-    assert_eq!(load(&sale, "restore", "9", "3").await, "loaded");
+    assert_eq!(load(&sale, "9", "3").await, "loaded");
 
     assert_eq!(sale.hgetall(&sale.keys.sale).await, loaded("9", "3"));
     for key in [
@@ -131,6 +158,7 @@ async fn restore_fills_in_a_sale_redis_lost_and_creates_its_stream_and_group() {
     }
     let group = (CONSUMER_GROUP.to_owned(), 0, "0-0".to_owned());
     assert_eq!(groups(&sale).await, [group]);
+    assert!(indexed(&sale).await);
     sale.clean_up().await;
 }
 
@@ -142,7 +170,7 @@ async fn restore_over_a_stream_that_survived_keeps_its_group_and_what_it_deliver
     let delivered = groups(&sale).await;
     assert_eq!(delivered[0].1, 1, "one entry delivered, not acknowledged");
 
-    assert_eq!(load(&sale, "restore", "7", "3").await, "loaded");
+    assert_eq!(load(&sale, "7", "3").await, "loaded");
 
     assert_eq!(sale.hgetall(&sale.keys.sale).await, loaded("7", "3"));
     assert_eq!(

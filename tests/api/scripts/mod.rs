@@ -79,6 +79,11 @@ impl Sale {
     }
 
     /// Deletes every key under the test's prefix.
+    /// The index of sales the persisters read (under the same prefix, so `clean_up` takes it).
+    pub fn index(&self) -> String {
+        KeySpace::new(&self.prefix).unwrap().sales_index()
+    }
+
     pub async fn clean_up(self) {
         let mut scan = self.redis.clone();
         let mut keys = scan
