@@ -53,16 +53,17 @@ pub async fn repair(
     }
 }
 
-/// Loads a sale Redis lost: each buyer's taken quantity first (nothing sells before the sale
-/// hash exists), then stock equal to `stock_total` minus everything taken: orders in Postgres
-/// plus accepted orders still waiting in Redis. Keeps a sale Redis still holds as it is.
-/// Returns whether the sale was loaded.
+/// Loads a sale Redis lost: each buyer's taken quantity and stock equal to `stock_total` minus
+/// everything taken (orders in Postgres plus accepted orders still waiting in Redis), in the one
+/// step that makes the sale sellable, so concurrent preloads cannot overwrite the counts of a
+/// sale that already sells again. Keeps a sale Redis still holds as it is. Returns whether the
+/// sale was loaded.
 ///
 /// Redis's pending orders are read before Postgres: an order the persister moves in between is
 /// then counted twice (less stock sellable), never missed (more sellable than exists).
 pub async fn restore(redis: &RedisStore, db: &PgPool, sale: &SaleDefinition) -> Result<bool> {
     if redis.is_loaded(&sale.id).await? {
-        return redis.load_sale(sale, 0, 0).await;
+        return redis.load_sale(sale, 0, 0, &[]).await;
     }
     let pending = redis.pending_orders(&sale.id).await?;
     let ids: Vec<_> = pending.iter().map(|order| order.order_id).collect();
@@ -80,8 +81,7 @@ pub async fn restore(redis: &RedisStore, db: &PgPool, sale: &SaleDefinition) -> 
         *buyers.entry(order.user_id).or_default() += quantity;
     }
     let buyers: Vec<(UserId, i64)> = buyers.into_iter().collect();
-    redis.restore_buyers(&sale.id, &buyers).await?;
     let reserved = settled.confirmed + settled.rejected + in_flight_quantity;
     let stock_left = (sale.stock_total.get() - reserved).max(0);
-    redis.load_sale(sale, stock_left, reserved).await
+    redis.load_sale(sale, stock_left, reserved, &buyers).await
 }

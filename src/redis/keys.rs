@@ -49,6 +49,12 @@ impl KeySpace {
         }
     }
 
+    /// Where one load of the sale stages its buyers before `load_sale.lua` takes them in; its
+    /// own per load (`operation`), under the sale's hash tag.
+    pub fn staged_buyers(&self, id: &SaleId, operation: &str) -> String {
+        format!("{}:{{{}}}:staged-buyers:{operation}", self.prefix, id)
+    }
+
     /// Set of the ids of every sale loaded into Redis, so the persister knows which streams to
     /// read. It lives outside the sales' hash tags: `load_sale.lua` adds to it in the step that
     /// makes a sale sellable, which on Redis Cluster needs the index and the sale in one slot.

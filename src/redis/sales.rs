@@ -9,6 +9,8 @@ use std::sync::LazyLock;
 
 static LOAD_SALE: LazyLock<Script> =
     LazyLock::new(|| Script::new(include_str!("../../lua/load_sale.lua")));
+/// How long buyers staged for a load may wait for it.
+const STAGED_BUYERS_TTL_SECONDS: i64 = 3600;
 static RECONCILE: LazyLock<Script> =
     LazyLock::new(|| Script::new(include_str!("../../lua/reconcile.lua")));
 static RESTOCK: LazyLock<Script> =
@@ -25,12 +27,27 @@ impl RedisStore {
         sale: &SaleDefinition,
         stock_left: i64,
         reserved: i64,
+        buyers: &[(UserId, i64)],
     ) -> Result<bool> {
         let keys = self.keys.sale(&sale.id);
         let index = self.keys.sales_index();
+        let staged = self
+            .keys
+            .staged_buyers(&sale.id, &uuid::Uuid::new_v4().simple().to_string());
+        let mut conn = self.pooled().await?;
+        for chunk in buyers.chunks(1000) {
+            let fields: Vec<(&str, i64)> = chunk
+                .iter()
+                .map(|(user, quantity)| (user.as_str(), *quantity))
+                .collect();
+            let _: () = conn.hset_multiple(&staged, &fields).await?;
+            // A load that dies before the script runs leaves nothing behind for long.
+            let _: () = conn.expire(&staged, STAGED_BUYERS_TTL_SECONDS).await?;
+        }
         let outcome: String = LOAD_SALE
             .key(keys.all().as_slice())
             .key(&index)
+            .key(&staged)
             .arg(sale.id.as_str())
             .arg(&sale.name)
             .arg(sale.stock_total.get())
@@ -44,7 +61,7 @@ impl RedisStore {
             .arg(stock_left)
             .arg(reserved)
             .arg(CONSUMER_GROUP)
-            .invoke_async(&mut self.pooled().await?)
+            .invoke_async(&mut conn)
             .await?;
         Ok(outcome == "loaded")
     }
@@ -80,20 +97,6 @@ impl RedisStore {
     pub async fn is_loaded(&self, sale: &SaleId) -> Result<bool> {
         let mut conn = self.pooled().await?;
         Ok(conn.exists(self.keys.sale(sale).sale).await?)
-    }
-
-    /// Sets buyers' accepted quantities, before a restored sale starts selling again.
-    pub async fn restore_buyers(&self, sale: &SaleId, buyers: &[(UserId, i64)]) -> Result<()> {
-        let key = self.keys.sale(sale).buyers;
-        let mut conn = self.pooled().await?;
-        for chunk in buyers.chunks(1000) {
-            let fields: Vec<(&str, i64)> = chunk
-                .iter()
-                .map(|(user, quantity)| (user.as_str(), *quantity))
-                .collect();
-            let _: () = conn.hset_multiple(&key, &fields).await?;
-        }
-        Ok(())
     }
 
     /// Raises a live sale's total to Postgres's (see `lua/restock.lua`): idempotent, so safe
