@@ -52,7 +52,13 @@ pub struct Settings {
     #[arg(long, env = "FLASHSALE_SOLD_OUT_RECHECK_MS", default_value_t = 500)]
     pub sold_out_recheck_ms: u64,
 
-    /// Longest a request may take, body included; slower ones get 408 (slow-body clients).
+    /// How long an order attempt waits for Redis's answer; past it the buyer gets 503
+    /// `unavailable` (the attempt may have been taken: retry with the same Idempotency-Key).
+    #[arg(long, env = "FLASHSALE_REDIS_TIMEOUT_MS", default_value_t = 500)]
+    pub redis_timeout_ms: u64,
+
+    /// Longest a request may take, body included; slower ones get 408 (slow-body clients),
+    /// unless the order was already sent to Redis: then its answer is awaited.
     #[arg(long, env = "FLASHSALE_REQUEST_TIMEOUT_MS", default_value_t = 10_000)]
     pub request_timeout_ms: u64,
 

@@ -45,7 +45,8 @@ impl Application {
         let db = settings.database_pool()?;
         let redis = RedisStore::connect(&settings.redis_url, &settings.redis_prefix)
             .await
-            .context("connecting to Redis")?;
+            .context("connecting to Redis")?
+            .with_order_timeout(Duration::from_millis(settings.redis_timeout_ms));
         let metrics = Arc::new(Metrics::default());
         let listener = TcpListener::bind(&settings.listen)
             .with_context(|| format!("binding {}", settings.listen))?;

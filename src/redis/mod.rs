@@ -14,7 +14,11 @@ pub use entries::{dead_entry, entry_time};
 pub use keys::{KeySpace, SaleKeys};
 pub use orders_stream::OrdersStream;
 
-use redis::aio::ConnectionManager;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use std::time::Duration;
+
+/// redis-rs's own default: an answer this late means Redis is stalled.
+const DEFAULT_ORDER_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// Name of the consumer group the persisters read every orders stream with.
 pub const CONSUMER_GROUP: &str = "persisters";
@@ -29,6 +33,8 @@ pub struct RedisStore {
     /// For admin calls and the persister's acknowledgements.
     pool: deadpool_redis::Pool,
     keys: KeySpace,
+    /// How long the order path waits for Redis's answer before giving up with 503.
+    order_timeout: Duration,
 }
 
 impl RedisStore {
@@ -43,14 +49,24 @@ impl RedisStore {
             hot,
             pool,
             keys,
+            order_timeout: DEFAULT_ORDER_TIMEOUT,
         })
+    }
+
+    /// The same store, whose per-worker order-path connections wait this long for an answer.
+    pub fn with_order_timeout(self, order_timeout: Duration) -> Self {
+        Self {
+            order_timeout,
+            ..self
+        }
     }
 
     /// The same store with its own order-path connection, driven by the calling thread's
     /// runtime: each HTTP worker gets one, so a reservation never hops to another thread.
     pub async fn with_own_connection(&self) -> redis::RedisResult<Self> {
+        let config = ConnectionManagerConfig::new().set_response_timeout(Some(self.order_timeout));
         Ok(Self {
-            hot: ConnectionManager::new(self.client.clone()).await?,
+            hot: ConnectionManager::new_with_config(self.client.clone(), config).await?,
             ..self.clone()
         })
     }

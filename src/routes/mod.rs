@@ -10,7 +10,9 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::JsonPayloadError;
 use actix_web::http::header::CONTENT_LENGTH;
 use actix_web::middleware::Next;
-use actix_web::{HttpRequest, web};
+use actix_web::{HttpMessage, HttpRequest, web};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// Largest request body accepted, JSON or not.
@@ -69,8 +71,27 @@ pub async fn reject_oversized_requests(
 #[derive(Debug, Clone, Copy)]
 pub struct RequestDeadline(pub Duration);
 
+/// Set by a handler just before it sends an order to Redis: from then on the request's outcome
+/// exists (or is being decided), so it must be answered, never timed out.
+#[derive(Debug, Clone, Default)]
+pub struct ReservationSent(Arc<AtomicBool>);
+
+impl ReservationSent {
+    pub fn mark(request: &HttpRequest) {
+        if let Some(sent) = request.extensions().get::<Self>() {
+            sent.0.store(true, Ordering::Release);
+        }
+    }
+
+    fn is_marked(&self) -> bool {
+        self.0.load(Ordering::Acquire)
+    }
+}
+
 /// Answers 408 when a request is not done within its deadline: a client trickling its body
-/// byte by byte cannot hold a worker's attention forever.
+/// byte by byte cannot hold a worker's attention forever. An order already sent to Redis is
+/// the exception: its answer is awaited (bounded by the Redis response timeout), because a 408
+/// for an order Redis accepted would tell the buyer it failed.
 pub async fn enforce_deadline(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -78,9 +99,20 @@ pub async fn enforce_deadline(
     let deadline = request
         .app_data::<RequestDeadline>()
         .map_or(Duration::from_secs(10), |deadline| deadline.0);
-    tokio::time::timeout(deadline, next.call(request))
-        .await
-        .unwrap_or_else(|_| Err(ApiError::RequestTimeout.into()))
+    let sent = ReservationSent::default();
+    request.extensions_mut().insert(sent.clone());
+    let response = next.call(request);
+    tokio::pin!(response);
+    tokio::select! {
+        answered = &mut response => answered,
+        () = tokio::time::sleep(deadline) => {
+            if sent.is_marked() {
+                response.await
+            } else {
+                Err(ApiError::RequestTimeout.into())
+            }
+        }
+    }
 }
 
 /// A known path with an unsupported method gets a problem document, like every other error.

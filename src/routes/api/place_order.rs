@@ -5,6 +5,7 @@ use crate::domain::{
 };
 use crate::engine::Engine;
 use crate::error::{ApiError, Result};
+use crate::routes::ReservationSent;
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -84,6 +85,7 @@ async fn attempt(
                 .rate_limits
                 .check(&attempt.user, client_ip)
                 .map_err(ApiError::RateLimited)?;
+            ReservationSent::mark(request);
             engine.reserve(&attempt).await?
         }
     };

@@ -2,6 +2,7 @@
 //! and a Redis outage.
 mod availability;
 mod concurrency;
+mod deadline;
 mod idempotency;
 mod limits;
 mod rate_limits;
