@@ -57,7 +57,7 @@ impl Deref for Engine {
 #[derive(Clone)]
 pub enum EngineFactory {
     Redis {
-        store: RedisStore,
+        store: Box<RedisStore>,
         sold_out: Arc<SoldOutCache>,
     },
     Shared(Arc<dyn StockEngine>),
@@ -68,7 +68,7 @@ impl EngineFactory {
         let shared: Arc<dyn StockEngine> = match kind {
             EngineKind::Redis => {
                 return Self::Redis {
-                    store: redis.clone(),
+                    store: Box::new(redis.clone()),
                     sold_out: Arc::new(sold_out),
                 };
             }
