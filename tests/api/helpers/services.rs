@@ -48,6 +48,7 @@ pub async fn test_settings() -> (Settings, String) {
             block_ms: 100,
             claim_idle_ms: 30_000,
             consumer: None,
+            db_connections: None,
         },
     };
     (settings, database_name)
