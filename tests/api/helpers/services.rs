@@ -54,6 +54,14 @@ pub async fn test_settings() -> (Settings, String) {
     (settings, database_name)
 }
 
+/// A connection to the project's Postgres server outside any test database, for statements a
+/// database cannot run on itself (`ALTER DATABASE` while it is read-only).
+pub async fn postgres_admin() -> PgConnection {
+    PgConnection::connect(&format!("{}/postgres", postgres_server()))
+        .await
+        .expect("the project's Postgres is up")
+}
+
 /// Drops a test database; `FORCE` ends any connection still open to it.
 pub async fn drop_database(name: &str) {
     let url = format!("{}/postgres", postgres_server());

@@ -1,6 +1,7 @@
 //! The persister: exactly once into Postgres, whatever crashes, redeliveries or outages.
 //! Here: a persister driven by hand and the steps the tests below share.
 mod dead_letters;
+mod failover;
 mod own_pool;
 mod postgres;
 mod redelivery;
