@@ -5,6 +5,7 @@ mod failover;
 mod own_pool;
 mod postgres;
 mod redelivery;
+mod sales_index;
 mod shutdown;
 
 use crate::helpers::{TestApp, redis_url};
