@@ -5,6 +5,7 @@ mod failover;
 mod own_pool;
 mod postgres;
 mod redelivery;
+mod replay;
 mod sales_index;
 mod shutdown;
 
