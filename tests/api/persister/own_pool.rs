@@ -27,7 +27,21 @@ async fn orders_are_persisted_promptly_while_the_api_pool_is_exhausted() {
             .json(&json!({ "quantity": 1 }));
         async move { request.send().await.unwrap().status() }
     });
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let waiting_on_the_lock = "SELECT count(*) FROM pg_stat_activity
+        WHERE datname = current_database() AND wait_event_type = 'Lock'";
+    let started = Instant::now();
+    while sqlx::query_scalar::<_, i64>(waiting_on_the_lock)
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
+        == 0
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the restock never ran"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let ready = app.get("/readyz").await;
     assert_eq!(ready.status(), 503, "the API pool is exhausted");
     assert_eq!(ready.json::<Value>().await.unwrap()["postgres"], "down");
