@@ -1,9 +1,12 @@
-//! The `flashsale` command line: `serve`, `migrate`, `reconcile`.
+//! The `flashsale` command line: `serve`, `migrate`, `reconcile`, `dead-letters`.
+mod dead_letters;
+
 use crate::configuration::Settings;
 use crate::reconcile::{self, ReconcileArgs};
 use crate::startup::Application;
 use crate::{postgres, telemetry};
 use clap::{Parser, Subcommand};
+use dead_letters::DeadLettersCommand;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -32,6 +35,9 @@ pub enum Command {
     /// Check the invariants between Redis and Postgres for every sale, and repair broken live
     /// counters (with `--check`: only report, and exit non-zero if one is broken).
     Reconcile(Box<ReconcileArgs>),
+    /// List or replay the orders the persister gave up on.
+    #[command(subcommand)]
+    DeadLetters(DeadLettersCommand),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -52,6 +58,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Reconcile(args) => {
             telemetry::init("warn");
             reconcile::run(*args).await
+        }
+        Command::DeadLetters(command) => {
+            telemetry::init("warn");
+            dead_letters::run(command).await
         }
     }
 }

@@ -107,6 +107,12 @@ pub struct PersisterSettings {
     /// to a fresh unique name per process.
     #[arg(long, env = "FLASHSALE_PERSISTER_CONSUMER")]
     pub consumer: Option<String>,
+
+    /// Size of the persister's own Postgres pool, apart from the API's, so that a flood of
+    /// order lookups or readiness probes cannot delay persistence; defaults to one connection
+    /// per loop plus one.
+    #[arg(long, env = "FLASHSALE_PERSISTER_DB_CONNECTIONS")]
+    pub db_connections: Option<u32>,
 }
 
 impl Settings {
@@ -128,8 +134,23 @@ impl Settings {
     /// A lazily connecting pool: the server starts (and reports not-ready) while Postgres is
     /// down, instead of failing to boot.
     pub fn database_pool(&self) -> anyhow::Result<PgPool> {
+        self.pool_of(self.db_max_connections)
+    }
+
+    /// The persister's pool, lazily connecting like the API's.
+    pub fn persister_pool(&self) -> anyhow::Result<PgPool> {
+        let loops = u32::try_from(self.persister.consumers.max(1)).unwrap_or(u32::MAX);
+        self.pool_of(
+            self.persister
+                .db_connections
+                .unwrap_or(loops.saturating_add(1))
+                .max(1),
+        )
+    }
+
+    fn pool_of(&self, connections: u32) -> anyhow::Result<PgPool> {
         Ok(PgPoolOptions::new()
-            .max_connections(self.db_max_connections)
+            .max_connections(connections)
             .acquire_timeout(Duration::from_secs(2))
             .connect_lazy_with(self.database_options()?))
     }

@@ -6,7 +6,7 @@
 //!
 //! # Layout
 //! Each module owns one thing; lower layers never import higher ones.
-//! - [`cli`]: the `flashsale` command (`serve`, `migrate`, `reconcile`).
+//! - [`cli`]: the `flashsale` command (`serve`, `migrate`, `reconcile`, `dead-letters`).
 //! - [`configuration`]: settings from flags and environment, the engine choice among them.
 //! - [`startup`]: `Application`, the HTTP server with the persister beside it.
 //! - [`state`]: `AppState`, what every handler may use.
@@ -17,7 +17,7 @@
 //!   them (`OrderAttempt`, `Reservation`, `Refusal` with its codes, `LiveSale`, stream entries).
 //! - [`error`]: `ApiError`, every failure and its `application/problem+json` form.
 //! - [`redis`]: every Redis key, command and script: the reservation, sale loading, pending
-//!   orders, and the orders streams the persister reads (`OrdersStream`).
+//!   orders, the orders streams the persister reads (`OrdersStream`), and their dead letters.
 //! - [`postgres`]: every SQL statement: sales, orders, the persister's batch write, the classic
 //!   engines' statements, migrations.
 //! - [`engine`]: stock engines behind one trait: the Redis script, and (in `engine::classic`) the

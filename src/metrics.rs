@@ -5,8 +5,11 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::Mutex;
 use std::sync::atomic::AtomicU64;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct Outcome {
@@ -16,6 +19,28 @@ struct Outcome {
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct Status {
     status: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ErrorKind {
+    kind: String,
+}
+
+/// Whether the persister is getting orders into Postgres, as `/readyz` shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PersisterHealth {
+    /// How long the longest-failing persister loop has been failing; 0 when none is.
+    pub stalled_seconds: f64,
+    /// The kind of the last failure (a SQLSTATE, or `io`, `pool_timeout`, `redis`, …), kept
+    /// after recovery; `None` if it never failed.
+    pub last_error: Option<String>,
+}
+
+/// Since when each failing persister loop has been failing, and the last failure's kind.
+#[derive(Default)]
+struct Stalls {
+    failing_since: HashMap<String, Instant>,
+    last_error: Option<String>,
 }
 
 /// Every metric of one server instance. Each `Application` has its own registry, so tests
@@ -29,6 +54,9 @@ pub struct Metrics {
     persister_orders: Family<Status, Counter>,
     persister_lag: Gauge<f64, AtomicU64>,
     dead_letters: Counter,
+    persister_stalled: Gauge<f64, AtomicU64>,
+    persister_last_error: Family<ErrorKind, Gauge>,
+    stalls: Mutex<Stalls>,
 }
 
 impl Default for Metrics {
@@ -41,6 +69,8 @@ impl Default for Metrics {
         let persister_orders = Family::<Status, Counter>::default();
         let persister_lag = Gauge::<f64, AtomicU64>::default();
         let dead_letters = Counter::default();
+        let persister_stalled = Gauge::<f64, AtomicU64>::default();
+        let persister_last_error = Family::<ErrorKind, Gauge>::default();
 
         let mut registry = Registry::with_prefix("flashsale");
         registry.register(
@@ -78,9 +108,22 @@ impl Default for Metrics {
             "Stream entries moved to a dead-letter stream because they can never be written",
             dead_letters.clone(),
         );
+        registry.register(
+            "persister_stalled_seconds",
+            "How long the longest-failing persister loop has been failing (0: none is)",
+            persister_stalled.clone(),
+        );
+        registry.register(
+            "persister_last_error",
+            "1 for the kind of the persister's last failure (a SQLSTATE or an error kind)",
+            persister_last_error.clone(),
+        );
         Self {
             registry,
             dead_letters,
+            persister_stalled,
+            persister_last_error,
+            stalls: Mutex::default(),
             order_attempts,
             order_duration,
             orders_pending,
@@ -125,7 +168,50 @@ impl Metrics {
             .set(i64::try_from(pending).unwrap_or(i64::MAX));
     }
 
+    /// A persister loop's step failed: its stall starts now unless it is already failing.
+    pub fn persister_failed(&self, consumer: &str, kind: &str) {
+        let mut stalls = self.stalls.lock().unwrap_or_else(|e| e.into_inner());
+        if !stalls.failing_since.contains_key(consumer) {
+            stalls
+                .failing_since
+                .insert(consumer.to_owned(), Instant::now());
+        }
+        if stalls.last_error.as_deref() != Some(kind) {
+            // One series at a time: the label set stays as small as the set of kinds seen.
+            if let Some(previous) = stalls.last_error.replace(kind.to_owned()) {
+                self.persister_last_error
+                    .remove(&ErrorKind { kind: previous });
+            }
+            self.persister_last_error
+                .get_or_create(&ErrorKind {
+                    kind: kind.to_owned(),
+                })
+                .set(1);
+        }
+    }
+
+    /// A persister loop's step succeeded: its stall, if any, is over.
+    pub fn persister_recovered(&self, consumer: &str) {
+        let mut stalls = self.stalls.lock().unwrap_or_else(|e| e.into_inner());
+        stalls.failing_since.remove(consumer);
+    }
+
+    pub fn persister_health(&self) -> PersisterHealth {
+        let stalls = self.stalls.lock().unwrap_or_else(|e| e.into_inner());
+        PersisterHealth {
+            stalled_seconds: stalls
+                .failing_since
+                .values()
+                .map(|since| since.elapsed().as_secs_f64())
+                .fold(0.0, f64::max),
+            last_error: stalls.last_error.clone(),
+        }
+    }
+
     pub fn render(&self) -> String {
+        // The stall grows between failures (retries back off to 5 s): measured when scraped.
+        self.persister_stalled
+            .set(self.persister_health().stalled_seconds);
         let mut text = String::new();
         // Writing into a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut text, &self.registry);

@@ -54,7 +54,14 @@ impl Application {
 
         let shutdown = CancellationToken::new();
         let persisters = if settings.persister.enabled {
-            Persister::spawn_all(&redis, &db, &settings.persister, &metrics, &shutdown)
+            let persister_db = settings.persister_pool()?;
+            Persister::spawn_all(
+                &redis,
+                &persister_db,
+                &settings.persister,
+                &metrics,
+                &shutdown,
+            )
         } else {
             Vec::new()
         };

@@ -1,5 +1,6 @@
 //! Validated values. Each type parses raw input once, at the edge, and the rest of the code
 //! relies on its invariants instead of checking again ("parse, don't validate").
+mod dead_letter;
 mod idempotency_key;
 mod new_sale;
 mod order;
@@ -10,6 +11,9 @@ mod sale;
 mod sale_id;
 mod user_id;
 
+pub use dead_letter::{
+    DeadLetter, DeadLetterId, DeadLetterLimit, MAX_DEAD_LETTERS_PER_CALL, Replayed,
+};
 pub use idempotency_key::IdempotencyKey;
 pub use new_sale::{NewSale, NewSaleRequest};
 pub use order::{AcceptedOrder, Order, OrderId, OrderStatus};

@@ -58,11 +58,10 @@ impl Persister {
                     let order = &single[0];
                     tracing::error!(sale_id = %order.sale, error = %e, "an order that cannot be written moved to the dead letters");
                     let dead = dead_entry(&order.orders[0]);
-                    let buried = self
-                        .reader
-                        .stream
-                        .bury(&order.sale, &[dead], &e.to_string())
-                        .await;
+                    // Operators read the reason through the admin API: the SQLSTATE, not
+                    // Postgres's text (that is in the log line above).
+                    let reason = format!("refused by postgres: {}", postgres::error_kind(&e));
+                    let buried = self.reader.stream.bury(&order.sale, &[dead], &reason).await;
                     buried
                         .map(|()| self.metrics.dead_lettered(1))
                         .map_err(anyhow::Error::from)
@@ -74,7 +73,7 @@ impl Persister {
                 return Err(e).context("writing orders one by one");
             }
         }
-        self.failed_attempts = 0;
+        self.data_refusals = 0;
         Ok(ExecutionOutcome::Persisted(total))
     }
 }

@@ -5,7 +5,9 @@
 //! them pending for another consumer to claim. While Postgres is down it keeps the batch and
 //! retries with backoff; on shutdown it finishes the batch in hand first. An entry that can
 //! never be written (malformed, or refused by Postgres for its data three times) goes to the
-//! sale's dead-letter stream instead of blocking the entries behind it.
+//! sale's dead-letter stream instead of blocking the entries behind it; any other failure
+//! (a failover, a revoked grant, a lock timeout) is retried for as long as it lasts, and
+//! reported as a stall in the metrics and `/readyz`.
 mod dead_letters;
 mod reader;
 
@@ -19,6 +21,7 @@ use crate::redis::{RedisStore, entry_time};
 use anyhow::Context;
 use reader::{ReaderSettings, StreamReader};
 use sqlx::PgPool;
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinHandle;
@@ -41,10 +44,11 @@ pub struct Persister {
     reader: StreamReader,
     db: PgPool,
     metrics: Arc<Metrics>,
+    consumer: String,
     /// A batch read but not yet committed (Postgres failed): retried before reading more.
     unsettled: Option<Vec<SaleBatch>>,
-    /// Failed attempts at the unsettled batch.
-    failed_attempts: u32,
+    /// Attempts at the unsettled batch that Postgres refused for its data.
+    data_refusals: u32,
 }
 
 impl Persister {
@@ -59,7 +63,7 @@ impl Persister {
             .clone()
             .unwrap_or_else(|| format!("persister-{}", uuid::Uuid::now_v7().simple()));
         let reader = StreamReader::new(
-            store.orders_stream(consumer),
+            store.orders_stream(consumer.clone()),
             ReaderSettings {
                 batch_size: settings.batch_size.max(1),
                 block: Duration::from_millis(settings.block_ms),
@@ -71,8 +75,9 @@ impl Persister {
             reader,
             db,
             metrics,
+            consumer,
             unsettled: None,
-            failed_attempts: 0,
+            data_refusals: 0,
         }
     }
 
@@ -81,7 +86,7 @@ impl Persister {
         let mut batch = match self.unsettled.take() {
             Some(batch) => batch,
             None => {
-                self.failed_attempts = 0;
+                self.data_refusals = 0;
                 self.reader
                     .next_batch()
                     .await
@@ -105,11 +110,12 @@ impl Persister {
             }
             Err(e) => {
                 self.metrics.persister_batch(false);
-                self.failed_attempts += 1;
-                if postgres::is_data_error(&e) && self.failed_attempts >= ATTEMPTS_BEFORE_ISOLATING
-                {
-                    tracing::warn!(error = %e, "a batch keeps failing on its data: writing its orders one by one");
-                    return self.isolate(batch).await;
+                if postgres::is_data_error(&e) {
+                    self.data_refusals += 1;
+                    if self.data_refusals >= ATTEMPTS_BEFORE_ISOLATING {
+                        tracing::warn!(error = %e, "a batch keeps failing on its data: writing its orders one by one");
+                        return self.isolate(batch).await;
+                    }
                 }
                 self.unsettled = Some(batch);
                 Err(e).context("writing orders to postgres")
@@ -157,9 +163,14 @@ impl Persister {
         let mut failures = 0;
         while !shutdown.is_cancelled() {
             match self.try_execute_task().await {
-                Ok(_) => failures = 0,
+                Ok(_) => {
+                    failures = 0;
+                    self.metrics.persister_recovered(&self.consumer);
+                }
                 Err(e) => {
                     failures += 1;
+                    self.metrics
+                        .persister_failed(&self.consumer, &failure_kind(&e));
                     let delay = backoff(failures);
                     tracing::warn!(error = ?e, retry_in_ms = delay.as_millis() as u64, "persister step failed");
                     tokio::select! {
@@ -190,6 +201,21 @@ impl Persister {
             self.metrics.set_persister_lag(lag);
         }
     }
+}
+
+/// The failure's kind for the metrics: the Postgres error's SQLSTATE or kind, or `redis`.
+fn failure_kind(error: &anyhow::Error) -> Cow<'static, str> {
+    error
+        .chain()
+        .find_map(|cause| {
+            if let Some(e) = cause.downcast_ref::<sqlx::Error>() {
+                return Some(postgres::error_kind(e));
+            }
+            cause
+                .downcast_ref::<redis::RedisError>()
+                .map(|_| Cow::Borrowed("redis"))
+        })
+        .unwrap_or(Cow::Borrowed("other"))
 }
 
 /// 100 ms, doubling per consecutive failure, at most `MAX_BACKOFF`.

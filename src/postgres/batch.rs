@@ -101,19 +101,3 @@ struct Rows<'a> {
     created_at: Vec<chrono::DateTime<chrono::Utc>>,
     status: Vec<&'static str>,
 }
-
-/// Whether Postgres refused the batch for what it contains (it will refuse it again), as
-/// opposed to being unreachable, overloaded or shutting down (worth waiting for).
-pub fn is_data_error(error: &sqlx::Error) -> bool {
-    match error {
-        // SQLSTATE classes 08 connection, 40 rollback (serialization, deadlock), 53 resources,
-        // 57 operator intervention: transient.
-        sqlx::Error::Database(e) => !e
-            .code()
-            .is_some_and(|code| ["08", "40", "53", "57"].iter().any(|c| code.starts_with(c))),
-        sqlx::Error::RowNotFound | sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) => {
-            true
-        }
-        _ => false,
-    }
-}

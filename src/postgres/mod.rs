@@ -4,10 +4,12 @@
 //! needs a live database.
 mod batch;
 pub mod classic;
+mod errors;
 pub mod orders;
 pub mod sales;
 
-pub use batch::{Tally, is_data_error, persist_batch};
+pub use batch::{Tally, persist_batch};
+pub use errors::{error_kind, is_data_error};
 
 /// Migrations in `migrations/`, compiled into the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");

@@ -36,7 +36,7 @@ pub fn sale_batch(sale: &SaleId, entries: &[StreamId]) -> SaleBatch {
     batch
 }
 
-fn parse_entry(entry: &StreamId) -> Option<AcceptedOrder> {
+pub(super) fn parse_entry(entry: &StreamId) -> Option<AcceptedOrder> {
     let created_ms: i64 = entry.get("created_ms")?;
     Some(AcceptedOrder {
         order_id: OrderId::parse(&entry.get::<String>("order_id")?).ok()?,

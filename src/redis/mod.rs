@@ -2,6 +2,7 @@
 //!
 //! Every key of a sale carries the sale id as its hash tag (`fs:{<sale>}:sale`), so one script
 //! call touches one Redis Cluster slot. Scripts live in `lua/` and are compiled in.
+mod dead_letters;
 mod entries;
 mod keys;
 mod orders_stream;

@@ -6,8 +6,9 @@ use chrono::{DateTime, TimeDelta, Utc};
 use redis::streams::StreamInfoGroupsReply;
 use redis::{AsyncCommands, RedisResult};
 
-/// A sale that ended this long ago with nothing left to persist is no longer read. The margin
-/// covers clock differences between this instance and Redis, whose clock closes the sale.
+/// A sale that ended this long ago with nothing left to persist is no longer read. The end is
+/// judged by Redis's clock, the one that closes the sale (`TIME` in `reserve.lua`), so an
+/// instance whose clock runs ahead cannot forget a sale that still sells.
 const FORGET_AFTER_END: TimeDelta = TimeDelta::minutes(1);
 
 impl OrdersStream {
@@ -27,27 +28,21 @@ impl OrdersStream {
     /// the persister's work does not grow with past sales.
     pub async fn measure_backlog(&self, sales: &mut Vec<SaleId>) -> RedisResult<usize> {
         let mut conn = self.pooled().await?;
+        let now = redis_time(&mut conn).await?;
         let mut backlog = 0;
         let mut finished = Vec::new();
         for sale in sales.iter() {
             let sale_keys = self.keys.sale(sale);
-            let info: RedisResult<StreamInfoGroupsReply> =
-                conn.xinfo_groups(&sale_keys.orders).await;
-            let waiting: usize = match info {
-                Ok(info) => info
-                    .groups
-                    .iter()
-                    .filter(|group| group.name == CONSUMER_GROUP)
-                    .map(|group| group.pending + group.lag.unwrap_or(0))
-                    .sum(),
-                // The stream is gone (Redis lost the sale): nothing waits in it, and the other
-                // sales must still be read.
-                Err(e) if is_missing_stream(&e) => 0,
-                Err(e) => return Err(e),
-            };
+            let waiting = unacknowledged(&mut conn, &sale_keys.orders).await?;
             backlog += waiting;
-            if waiting == 0 && ended_long_ago(&mut conn, &sale_keys.sale).await? {
+            if waiting == 0 && ended_long_ago(&mut conn, &sale_keys.sale, now).await? {
                 let _: () = conn.srem(self.keys.sales_index(), sale.as_str()).await?;
+                // A dead letter replayed since the count above is read by nobody once the
+                // sale left the index: look again, and keep the sale if anything came in.
+                if unacknowledged(&mut conn, &sale_keys.orders).await? > 0 {
+                    let _: () = conn.sadd(self.keys.sales_index(), sale.as_str()).await?;
+                    continue;
+                }
                 tracing::info!(sale_id = %sale, "sale ended and fully persisted; no longer read");
                 finished.push(sale.clone());
             }
@@ -57,12 +52,38 @@ impl OrdersStream {
     }
 }
 
+/// Entries of the stream the group has not acknowledged (delivered or not).
+async fn unacknowledged(conn: &mut deadpool_redis::Connection, stream: &str) -> RedisResult<usize> {
+    let info: RedisResult<StreamInfoGroupsReply> = conn.xinfo_groups(stream).await;
+    match info {
+        Ok(info) => Ok(info
+            .groups
+            .iter()
+            .filter(|group| group.name == CONSUMER_GROUP)
+            .map(|group| group.pending + group.lag.unwrap_or(0))
+            .sum()),
+        // The stream is gone (Redis lost the sale): nothing waits in it, and the other sales
+        // must still be read.
+        Err(e) if is_missing_stream(&e) => Ok(0),
+        Err(e) => Err(e),
+    }
+}
+
+/// Redis's clock: `TIME` answers seconds and microseconds.
+async fn redis_time(conn: &mut deadpool_redis::Connection) -> RedisResult<DateTime<Utc>> {
+    let (seconds, micros): (i64, u32) = redis::cmd("TIME").query_async(conn).await?;
+    DateTime::from_timestamp(seconds, micros.saturating_mul(1000)).ok_or_else(|| {
+        redis::RedisError::from(std::io::Error::other("Redis's TIME is out of range"))
+    })
+}
+
 async fn ended_long_ago(
     conn: &mut deadpool_redis::Connection,
     sale_key: &str,
+    now: DateTime<Utc>,
 ) -> RedisResult<bool> {
     let ends_at: Option<String> = conn.hget(sale_key, "ends_at").await?;
     Ok(ends_at
         .and_then(|ms| DateTime::from_timestamp_millis(ms.parse().ok()?))
-        .is_some_and(|end| Utc::now() - end > FORGET_AFTER_END))
+        .is_some_and(|end| now - end > FORGET_AFTER_END))
 }

@@ -13,6 +13,8 @@ pub async fn healthz() -> HttpResponse {
 }
 
 /// 200 when Redis and Postgres both answer within a second, else 503 naming which is down.
+/// The body also tells whether the persister is stalled (and on what), without changing the
+/// status: buying goes on while the persister waits, and its backlog is safe in Redis.
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let redis = tokio::time::timeout(PROBE_TIMEOUT, state.redis.ping());
@@ -21,7 +23,11 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let redis_up = matches!(redis, Ok(Ok(())));
     let postgres_up = matches!(postgres, Ok(Ok(_)));
     let word = |up: bool| if up { "up" } else { "down" };
-    let body = json!({ "redis": word(redis_up), "postgres": word(postgres_up) });
+    let body = json!({
+        "redis": word(redis_up),
+        "postgres": word(postgres_up),
+        "persister": state.metrics.persister_health(),
+    });
     if redis_up && postgres_up {
         HttpResponse::Ok().json(body)
     } else {

@@ -34,6 +34,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::PathConfig::default()
             .error_handler(|_, _| ApiError::Validation("the path is malformed".into()).into()),
     )
+    .app_data(
+        web::QueryConfig::default().error_handler(|_, _| {
+            ApiError::Validation("the query string is malformed".into()).into()
+        }),
+    )
     .service(health::healthz)
     .service(health::readyz)
     .service(metrics::metrics)

@@ -11,7 +11,11 @@ async fn healthz_and_readyz_answer_ok_when_everything_is_up() {
     assert_eq!(ready.status(), 200);
     assert_eq!(
         ready.json::<Value>().await.unwrap(),
-        json!({ "redis": "up", "postgres": "up" })
+        json!({
+            "redis": "up",
+            "postgres": "up",
+            "persister": { "stalled_seconds": 0.0, "last_error": null },
+        })
     );
 }
 
@@ -25,7 +29,11 @@ async fn readyz_reports_postgres_down_when_it_cannot_be_reached() {
     assert_eq!(ready.status(), 503);
     assert_eq!(
         ready.json::<Value>().await.unwrap(),
-        json!({ "redis": "up", "postgres": "down" })
+        json!({
+            "redis": "up",
+            "postgres": "down",
+            "persister": { "stalled_seconds": 0.0, "last_error": null },
+        })
     );
 }
 

@@ -2,8 +2,10 @@
 mod auth;
 mod create_sale;
 mod get_sale;
+mod list_dead_letters;
 mod preload;
 mod reconcile;
+mod replay_dead_letters;
 mod restock;
 
 use super::method_not_allowed;
@@ -28,6 +30,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(
                 web::resource("/sales/{sale_id}")
                     .route(web::get().to(get_sale::get_sale))
+                    .default_service(method_not_allowed()),
+            )
+            .service(
+                web::resource("/sales/{sale_id}/dead-letters")
+                    .route(web::get().to(list_dead_letters::list_dead_letters))
+                    .default_service(method_not_allowed()),
+            )
+            .service(
+                web::resource("/sales/{sale_id}/dead-letters/replay")
+                    .route(web::post().to(replay_dead_letters::replay_dead_letters))
                     .default_service(method_not_allowed()),
             )
             .service(

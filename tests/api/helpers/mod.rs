@@ -13,7 +13,7 @@ pub use problem::assert_problem;
 pub use process::ServerProcess;
 pub use proxy::TcpProxy;
 pub use redis_process::RedisProcess;
-pub use services::{drop_database, redis_url, test_settings};
+pub use services::{drop_database, postgres_admin, redis_url, test_settings};
 pub use snapshot::{Snapshot, snapshot};
 
 pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";

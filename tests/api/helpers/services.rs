@@ -49,9 +49,18 @@ pub async fn test_settings() -> (Settings, String) {
             block_ms: 100,
             claim_idle_ms: 30_000,
             consumer: None,
+            db_connections: None,
         },
     };
     (settings, database_name)
+}
+
+/// A connection to the project's Postgres server outside any test database, for statements a
+/// database cannot run on itself (`ALTER DATABASE` while it is read-only).
+pub async fn postgres_admin() -> PgConnection {
+    PgConnection::connect(&format!("{}/postgres", postgres_server()))
+        .await
+        .expect("the project's Postgres is up")
 }
 
 /// Drops a test database; `FORCE` ends any connection still open to it.

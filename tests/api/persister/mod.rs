@@ -1,8 +1,12 @@
 //! The persister: exactly once into Postgres, whatever crashes, redeliveries or outages.
 //! Here: a persister driven by hand and the steps the tests below share.
 mod dead_letters;
+mod failover;
+mod own_pool;
 mod postgres;
 mod redelivery;
+mod replay;
+mod sales_index;
 mod shutdown;
 
 use crate::helpers::{TestApp, redis_url};

@@ -3,6 +3,7 @@
 //! fixture every script test starts from.
 mod load_sale;
 mod reconcile;
+mod replay_dead_letters;
 mod reserve;
 mod restock;
 

@@ -61,6 +61,7 @@ async fn the_load_generator_sends_distinct_buyers_and_counts_every_answer() {
             block_ms: 100,
             claim_idle_ms: 30_000,
             consumer: None,
+            db_connections: None,
         },
     };
     let db = PgPool::connect(&settings.database_url).await.unwrap();

@@ -1,0 +1,41 @@
+//! `GET /admin/sales/{id}/dead-letters?limit=N`: the orders the persister gave up on, oldest
+//! first, each with its dead-letter id (for a replay), its fields and the reason.
+use super::find_sale;
+use crate::domain::{DeadLetter, DeadLetterLimit, SaleId};
+use crate::error::Result;
+use crate::state::AppState;
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    limit: Option<String>,
+}
+
+#[derive(Serialize)]
+struct DeadLetters {
+    sale_id: SaleId,
+    /// How many the sale has in all; `dead_letters` holds at most `limit` of them.
+    total: i64,
+    dead_letters: Vec<DeadLetter>,
+}
+
+#[tracing::instrument(name = "list dead letters", skip_all, fields(sale_id = %path))]
+pub async fn list_dead_letters(
+    path: web::Path<String>,
+    query: web::Query<ListQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse> {
+    let limit = DeadLetterLimit::parse(query.limit.as_deref())?;
+    let sale = find_sale(&state, &path).await?;
+    let dead_letters = state
+        .redis
+        .list_dead_letters(&sale.id, None, limit.get())
+        .await?;
+    let total = state.redis.dead_letters(&sale.id).await?;
+    Ok(HttpResponse::Ok().json(DeadLetters {
+        sale_id: sale.id,
+        total,
+        dead_letters,
+    }))
+}
