@@ -60,9 +60,13 @@ pub async fn repair(
 ///
 /// Redis's pending orders are read before Postgres: an order the persister moves in between is
 /// then counted twice (less stock sellable), never missed (more sellable than exists).
+///
+/// A paused sale is loaded paused. A pause recorded while the sale was being loaded is caught
+/// by checking again after loading: the pause's own Redis call found no sale to pause.
 pub async fn restore(redis: &RedisStore, db: &PgPool, sale: &SaleDefinition) -> Result<bool> {
+    let paused = postgres::sales::paused(db, &sale.id).await?;
     if redis.is_loaded(&sale.id).await? {
-        return redis.load_sale(sale, LoadMode::Restore, 0, 0).await;
+        return redis.load_sale(sale, LoadMode::Restore, 0, 0, paused).await;
     }
     let in_flight = redis.pending_orders(&sale.id).await?;
     let settled = postgres::orders::settled(db, &sale.id).await?;
@@ -81,7 +85,11 @@ pub async fn restore(redis: &RedisStore, db: &PgPool, sale: &SaleDefinition) -> 
     redis.restore_buyers(&sale.id, &buyers).await?;
     let reserved = settled.confirmed + settled.rejected + in_flight_quantity;
     let stock_left = (sale.stock_total.get() - reserved).max(0);
-    redis
-        .load_sale(sale, LoadMode::Restore, stock_left, reserved)
-        .await
+    let loaded = redis
+        .load_sale(sale, LoadMode::Restore, stock_left, reserved, paused)
+        .await?;
+    if !paused && postgres::sales::paused_after_pending_changes(db, &sale.id).await? {
+        redis.set_paused(&sale.id, true).await?;
+    }
+    Ok(loaded)
 }

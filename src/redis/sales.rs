@@ -27,7 +27,8 @@ pub enum LoadMode {
 
 impl RedisStore {
     /// Writes a sale's definition and counters. Returns whether the counters were written
-    /// (`false`: `Restore` found the sale live and kept its counters).
+    /// (`false`: `Restore` found the sale live and kept its counters). `paused` pauses it;
+    /// `false` never resumes a live sale, and a live sale's earlier end is kept.
     #[tracing::instrument(name = "redis load sale", skip_all, fields(sale_id = %sale.id))]
     pub async fn load_sale(
         &self,
@@ -35,6 +36,7 @@ impl RedisStore {
         mode: LoadMode,
         stock_left: i64,
         reserved: i64,
+        paused: bool,
     ) -> Result<bool> {
         let keys = self.keys.sale(&sale.id);
         let mut conn = self.pooled().await?;
@@ -56,6 +58,7 @@ impl RedisStore {
             .arg(stock_left)
             .arg(reserved)
             .arg(CONSUMER_GROUP)
+            .arg(if paused { "1" } else { "0" })
             .invoke_async(&mut conn)
             .await?;
         let _: () = conn.sadd(self.keys.sales_index(), sale.id.as_str()).await?;
@@ -151,5 +154,6 @@ fn parse_live_sale(id: &SaleId, fields: &HashMap<String, String>) -> Option<Live
         },
         stock_left: int("stock_left")?,
         reserved: int("reserved")?,
+        paused: fields.get("paused").is_some_and(|flag| flag == "1"),
     })
 }

@@ -20,7 +20,7 @@ pub async fn create_sale(
     let stock = sale.stock_total.get();
     if let Err(error) = state
         .redis
-        .load_sale(&sale, LoadMode::Replace, stock, 0)
+        .load_sale(&sale, LoadMode::Replace, stock, 0, false)
         .await
     {
         // Undo, so that retrying the same request can succeed instead of hitting sale_exists.
