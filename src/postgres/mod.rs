@@ -5,6 +5,7 @@
 mod batch;
 pub mod classic;
 pub mod orders;
+pub mod sale_list;
 pub mod sales;
 
 pub use batch::{Tally, is_data_error, persist_batch};

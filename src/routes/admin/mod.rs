@@ -3,6 +3,7 @@ mod auth;
 mod create_sale;
 mod end_sale;
 mod get_sale;
+mod list_sales;
 mod pause;
 mod preload;
 mod reconcile;
@@ -26,6 +27,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(
                 web::resource("/sales")
                     .route(web::post().to(create_sale::create_sale))
+                    .route(web::get().to(list_sales::list_sales))
                     .default_service(method_not_allowed()),
             )
             .service(
