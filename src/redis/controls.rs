@@ -13,11 +13,8 @@ static END_SALE: LazyLock<Script> =
 /// What `end_sale` did, by Redis's clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ending {
-    /// Redis holds the sale, which now has this window (an end already past is kept).
-    Ended {
-        starts_at: DateTime<Utc>,
-        ends_at: DateTime<Utc>,
-    },
+    /// Redis holds the sale, which now ends at this instant (an end already past is kept).
+    Ended { ends_at: DateTime<Utc> },
     /// Redis does not hold the sale; this is Redis's time, the end to record in Postgres.
     NotLoaded { now: DateTime<Utc> },
 }
@@ -46,8 +43,7 @@ impl RedisStore {
                 .ok_or_else(|| anyhow::anyhow!("end_sale.lua answered {reply:?}"))
         };
         Ok(match reply[..] {
-            [1, starts_at, ends_at] => Ending::Ended {
-                starts_at: millis(starts_at)?,
+            [1, _, ends_at] => Ending::Ended {
                 ends_at: millis(ends_at)?,
             },
             [0, _, now] => Ending::NotLoaded { now: millis(now)? },
