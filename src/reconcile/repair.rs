@@ -61,8 +61,9 @@ pub async fn repair(
 /// Redis's pending orders are read before Postgres: an order the persister moves in between is
 /// then counted twice (less stock sellable), never missed (more sellable than exists).
 ///
-/// A paused sale is loaded paused. A pause recorded while the sale was being loaded is caught
-/// by checking again after loading: the pause's own Redis call found no sale to pause.
+/// A paused sale is loaded paused. A pause or an end recorded while the sale was being loaded
+/// found no sale in Redis to apply to, so Postgres is read again after loading and what
+/// changed is applied to the now live sale (a restore never resumes it nor reopens it).
 pub async fn restore(redis: &RedisStore, db: &PgPool, sale: &SaleDefinition) -> Result<bool> {
     let paused = postgres::sales::paused(db, &sale.id).await?;
     if redis.is_loaded(&sale.id).await? {
@@ -88,8 +89,12 @@ pub async fn restore(redis: &RedisStore, db: &PgPool, sale: &SaleDefinition) -> 
     let loaded = redis
         .load_sale(sale, LoadMode::Restore, stock_left, reserved, paused)
         .await?;
-    if !paused && postgres::sales::paused_after_pending_changes(db, &sale.id).await? {
-        redis.set_paused(&sale.id, true).await?;
+    let paused_now = postgres::sales::paused_after_pending_changes(db, &sale.id).await?;
+    let definition_now = postgres::sales::find(db, &sale.id).await?;
+    if let Some(definition) = definition_now.filter(|now| paused_now != paused || now != sale) {
+        redis
+            .load_sale(&definition, LoadMode::Restore, 0, 0, paused_now)
+            .await?;
     }
     Ok(loaded)
 }

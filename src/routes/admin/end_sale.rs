@@ -5,7 +5,7 @@ use crate::domain::Refusal;
 use crate::engine::Engine;
 use crate::error::{ApiError, Result};
 use crate::postgres;
-use crate::redis::Ending;
+use crate::redis::{Ending, LoadMode};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 
@@ -13,6 +13,11 @@ use actix_web::{HttpResponse, web};
 /// the end instant; then Postgres records that instant. If Postgres fails, the sale is already
 /// closed where it sells and the call answers an error: retrying finds the end already in Redis,
 /// keeps it, and records the same instant. Meanwhile a preload keeps Redis's earlier end.
+///
+/// If Redis had lost the sale, the end is recorded in Postgres only, and a preload loads it
+/// ended. A preload racing this call may have loaded it open in between: it checks Postgres
+/// again after loading, and this call checks Redis again after recording, so one of the two
+/// brings the end to Redis.
 #[tracing::instrument(name = "end sale", skip_all, fields(sale_id = %path))]
 pub async fn end_sale(
     path: web::Path<String>,
@@ -29,6 +34,15 @@ pub async fn end_sale(
     let sale = postgres::sales::end(&state.db, &sale.id, ends_at)
         .await?
         .ok_or(ApiError::Refused(Refusal::SaleNotFound))?;
+    if matches!(ending, Ending::NotLoaded { .. }) && state.redis.is_loaded(&sale.id).await? {
+        // Never resumes a paused sale; keeps the earlier of the two ends.
+        let paused = false;
+        state
+            .redis
+            .load_sale(&sale, LoadMode::Restore, 0, 0, paused)
+            .await?;
+        engine.sale_changed(&sale.id);
+    }
     tracing::warn!(
         sale_id = %sale.id,
         action = "end",

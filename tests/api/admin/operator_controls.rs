@@ -187,3 +187,41 @@ async fn a_pause_survives_redis_losing_the_sale_and_a_preload() {
         202
     );
 }
+
+#[tokio::test]
+async fn ending_a_sale_redis_lost_records_the_end_and_a_preload_restores_it_ended() {
+    let app = spawn_app().await;
+    app.create_sale("gone", 10, json!({})).await;
+    let keys = app.sale_keys("gone");
+    let _: () = app.redis.clone().del(keys.all().as_slice()).await.unwrap();
+
+    let ended = app.admin_post("/admin/sales/gone/end", &json!({})).await;
+    assert_eq!(ended.status(), 200);
+    let ended: Value = ended.json().await.unwrap();
+    assert_eq!(
+        (ended["state"].as_str(), ended["loaded"].as_bool()),
+        (Some("ended"), Some(false))
+    );
+    assert!(
+        !app.redis
+            .clone()
+            .exists::<_, bool>(&keys.sale)
+            .await
+            .unwrap()
+    );
+
+    let preloaded: Value = app
+        .admin_post("/admin/sales/gone/preload", &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(preloaded["state"], "ended");
+    assert_eq!(preloaded["ends_at"], ended["ends_at"]);
+    assert_problem(
+        app.order("gone", json!({ "user_id": "a" })).await,
+        409,
+        "sale_ended",
+    )
+    .await;
+}
