@@ -1,7 +1,8 @@
 -- reserve.lua: one order attempt, all or nothing. Every check runs before the first write, so a
 -- refused attempt changes nothing; Redis runs the script atomically, so stock never goes below 0.
 --
--- KEYS[1] sale hash: per_user_limit, starts_at, ends_at (ms, '' = open-ended), stock_left, reserved
+-- KEYS[1] sale hash: per_user_limit, starts_at, ends_at (ms, '' = open-ended), stock_left, reserved,
+--         paused ('1' while an operator has paused the sale, else absent)
 -- KEYS[2] buyers hash: user_id -> quantity accepted so far
 -- KEYS[3] idempotency hash: key -> "order_id \t user_id \t quantity \t created_ms"
 -- KEYS[4] pending hash: order_id -> "user_id \t quantity \t created_ms", until persisted
@@ -10,9 +11,10 @@
 --
 -- Returns {'accepted', order_id, created_ms} for a new order, {'replayed', order_id, created_ms}
 -- for a repeated idempotency key, or {reason} with reason one of sale_not_found,
--- idempotency_key_reused, sale_not_started, sale_ended, sold_out, purchase_limit_exceeded,
--- insufficient_stock.
-local sale = redis.call('HMGET', KEYS[1], 'starts_at', 'ends_at', 'per_user_limit', 'stock_left')
+-- idempotency_key_reused, sale_ended, sale_paused, sale_not_started, sold_out,
+-- purchase_limit_exceeded, insufficient_stock.
+local sale = redis.call('HMGET', KEYS[1], 'starts_at', 'ends_at', 'per_user_limit', 'stock_left',
+  'paused')
 if not sale[1] then
   return {'sale_not_found'}
 end
@@ -33,11 +35,16 @@ end
 -- Redis's clock, not each instance's, decides the window: all instances open at the same instant.
 local time = redis.call('TIME')
 local now = string.format('%d', tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000))
-if tonumber(now) < tonumber(sale[1]) then
-  return {'sale_not_started'}
-end
+-- An end is final and outranks a pause, which is temporary (and ending an upcoming sale may
+-- leave starts_at after ends_at while a preload races the end: still ended).
 if sale[2] ~= '' and tonumber(now) >= tonumber(sale[2]) then
   return {'sale_ended'}
+end
+if sale[5] == '1' then
+  return {'sale_paused'}
+end
+if tonumber(now) < tonumber(sale[1]) then
+  return {'sale_not_started'}
 end
 
 local left = tonumber(sale[4])

@@ -12,6 +12,10 @@ use std::fmt;
 /// How long a client should wait before retrying after a 503.
 const RETRY_AFTER_SECONDS: &str = "1";
 
+/// How long a buyer should wait before retrying a paused sale: pauses are operators handling
+/// an incident, so retrying every second would only add load.
+const SALE_PAUSED_RETRY_AFTER_SECONDS: &str = "5";
+
 #[derive(thiserror::Error)]
 pub enum ApiError {
     #[error("{0}")]
@@ -176,6 +180,7 @@ impl ResponseError for ApiError {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::Refused(Refusal::IdempotencyKeyReused) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Refused(Refusal::SalePaused) => StatusCode::SERVICE_UNAVAILABLE,
             Self::SaleExists | Self::Refused(_) => StatusCode::CONFLICT,
             Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -187,7 +192,7 @@ impl ResponseError for ApiError {
         let status = self.status_code();
         // Refusals are the normal business of a flash sale (millions of `sold_out`): only
         // failures of the service itself are logged, with their whole cause chain.
-        if status.is_server_error() {
+        if status.is_server_error() && !matches!(self, Self::Refused(_)) {
             tracing::error!(error = ?self, code = self.code(), "request failed");
         }
         let problem = Problem {
@@ -202,6 +207,9 @@ impl ResponseError for ApiError {
         match self {
             Self::Unavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS));
+            }
+            Self::Refused(Refusal::SalePaused) => {
+                response.insert_header((header::RETRY_AFTER, SALE_PAUSED_RETRY_AFTER_SECONDS));
             }
             Self::Unauthorized => {
                 response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));

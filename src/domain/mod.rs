@@ -9,6 +9,7 @@ mod quantity;
 mod reservation;
 mod sale;
 mod sale_id;
+mod sale_list;
 mod user_id;
 
 pub use dead_letter::{
@@ -22,6 +23,7 @@ pub use quantity::{Quantity, StockAmount, StockIncrease};
 pub use reservation::{OrderAttempt, Refusal, Reservation};
 pub use sale::{LiveSale, Sale, SaleDefinition, SaleState};
 pub use sale_id::SaleId;
+pub use sale_list::{PageLimit, SaleCursor, SaleSummary, window_state};
 pub use user_id::UserId;
 
 /// Why a raw value was refused; the text is shown to the client, so it names the field and the

@@ -36,17 +36,20 @@ pub enum Refusal {
     IdempotencyKeyReused,
     SaleNotStarted,
     SaleEnded,
+    /// An operator paused the sale: retry later.
+    SalePaused,
     SoldOut,
     PurchaseLimitExceeded,
     InsufficientStock,
 }
 
 impl Refusal {
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::SaleNotFound,
         Self::IdempotencyKeyReused,
         Self::SaleNotStarted,
         Self::SaleEnded,
+        Self::SalePaused,
         Self::SoldOut,
         Self::PurchaseLimitExceeded,
         Self::InsufficientStock,
@@ -61,6 +64,7 @@ impl Refusal {
             Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::SaleNotStarted => "sale_not_started",
             Self::SaleEnded => "sale_ended",
+            Self::SalePaused => "sale_paused",
             Self::SoldOut => "sold_out",
             Self::PurchaseLimitExceeded => "purchase_limit_exceeded",
             Self::InsufficientStock => "insufficient_stock",
@@ -82,6 +86,7 @@ impl fmt::Display for Refusal {
             }
             Self::SaleNotStarted => "The sale has not started yet.",
             Self::SaleEnded => "The sale has ended.",
+            Self::SalePaused => "The sale is paused; retry after the delay in Retry-After.",
             Self::SoldOut => "The sale is sold out.",
             Self::PurchaseLimitExceeded => {
                 "This order would take the buyer past the sale's per-user limit."

@@ -23,6 +23,8 @@ pub struct LiveSale {
     pub stock_left: i64,
     /// Quantity accepted so far.
     pub reserved: i64,
+    /// An operator paused it: attempts are refused with `sale_paused`, nothing is taken.
+    pub paused: bool,
 }
 
 /// Where a sale stands at a given instant, as shown to buyers.
@@ -32,6 +34,8 @@ pub enum SaleState {
     Upcoming,
     Active,
     SoldOut,
+    /// Paused by an operator; shown to buyers too, since their attempts get `sale_paused`.
+    Paused,
     Ended,
 }
 
@@ -69,6 +73,15 @@ impl Sale {
             ends_at: definition.ends_at,
             state,
         }
+    }
+
+    /// The view of a paused sale. An end outranks a pause, as in `lua/reserve.lua`: an ended
+    /// sale never sells again, while a paused one may.
+    pub fn with_pause(mut self, paused: bool) -> Self {
+        if paused && self.state != SaleState::Ended {
+            self.state = SaleState::Paused;
+        }
+        self
     }
 }
 
@@ -112,5 +125,17 @@ mod tests {
             Sale::new(definition(-60, Some(-1)), 0, now).state,
             SaleState::Ended
         );
+    }
+
+    #[test]
+    fn a_pause_shows_unless_the_sale_has_ended() {
+        let now = Utc::now();
+        for (starts_in, stock_left) in [(60, 5), (-60, 5), (-60, 0)] {
+            let sale = Sale::new(definition(starts_in, None), stock_left, now);
+            assert_eq!(sale.clone().with_pause(false).state, sale.state);
+            assert_eq!(sale.with_pause(true).state, SaleState::Paused);
+        }
+        let ended = Sale::new(definition(-60, Some(-1)), 5, now);
+        assert_eq!(ended.with_pause(true).state, SaleState::Ended);
     }
 }

@@ -13,6 +13,7 @@ pub struct Snapshot {
     pub per_user_limit: i64,
     pub not_started: bool,
     pub ended: bool,
+    pub paused: bool,
     /// Quantity the buyer already has in this sale.
     pub bought: i64,
     /// The order an earlier attempt with the same idempotency key created.
@@ -35,11 +36,11 @@ pub async fn snapshot(
 ) -> Result<Option<Snapshot>> {
     let sale = sqlx::query(if lock {
         "SELECT sold, stock_total - sold AS stock_left, per_user_limit, now() < starts_at AS not_started,
-                COALESCE(now() >= ends_at, false) AS ended
+                COALESCE(now() >= ends_at, false) AS ended, paused
          FROM sales WHERE id = $1 FOR UPDATE"
     } else {
         "SELECT sold, stock_total - sold AS stock_left, per_user_limit, now() < starts_at AS not_started,
-                COALESCE(now() >= ends_at, false) AS ended
+                COALESCE(now() >= ends_at, false) AS ended, paused
          FROM sales WHERE id = $1"
     })
     .bind(attempt.sale.as_str())
@@ -75,6 +76,7 @@ pub async fn snapshot(
         per_user_limit: i64::from(per_user_limit),
         not_started: sale.try_get("not_started")?,
         ended: sale.try_get("ended")?,
+        paused: sale.try_get("paused")?,
         bought: buyer.try_get("bought")?,
         earlier,
     }))
@@ -106,14 +108,15 @@ pub async fn take_stock_if_unchanged(
     Ok(updated == 1)
 }
 
-/// The conditional update: takes stock only if enough is left and the sale is open.
+/// The conditional update: takes stock only if enough is left and the sale is open and not
+/// paused.
 pub async fn take_stock_if_available(
     conn: &mut PgConnection,
     attempt: &OrderAttempt,
 ) -> Result<bool> {
     let updated = sqlx::query(
         "UPDATE sales SET sold = sold + $2
-         WHERE id = $1 AND sold + $2 <= stock_total
+         WHERE id = $1 AND sold + $2 <= stock_total AND NOT paused
            AND starts_at <= now() AND (ends_at IS NULL OR now() < ends_at)",
     )
     .bind(attempt.sale.as_str())

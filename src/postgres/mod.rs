@@ -6,6 +6,7 @@ mod batch;
 pub mod classic;
 mod errors;
 pub mod orders;
+pub mod sale_list;
 pub mod sales;
 
 pub use batch::{Tally, persist_batch};

@@ -3,6 +3,7 @@ use crate::domain::{
     IdempotencyKey, Quantity, Refusal, SaleDefinition, SaleId, StockAmount, StockIncrease,
 };
 use crate::error::{ApiError, Result};
+use chrono::{DateTime, Utc};
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, PgPool, Row};
 
@@ -101,6 +102,58 @@ async fn shift_stock_total(
         )),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Records a pause or a resume; `false`: no such sale. Takes the row's lock until the caller's
+/// transaction ends, so concurrent pauses and resumes of one sale run one after the other.
+pub async fn set_paused(conn: &mut PgConnection, id: &SaleId, paused: bool) -> Result<bool> {
+    let updated = sqlx::query("UPDATE sales SET paused = $2 WHERE id = $1")
+        .bind(id.as_str())
+        .bind(paused)
+        .execute(conn)
+        .await?
+        .rows_affected();
+    Ok(updated == 1)
+}
+
+/// Whether the sale is recorded as paused (`false` for no such sale).
+pub async fn paused(db: &PgPool, id: &SaleId) -> Result<bool> {
+    paused_query(db, id, "SELECT paused FROM sales WHERE id = $1").await
+}
+
+/// `paused`, but first waits for a pause or resume being recorded right now (`FOR SHARE`
+/// waits for the row lock `set_paused` holds), so a restore that checks again after loading
+/// cannot miss a pause whose own Redis call found no sale to pause.
+pub async fn paused_after_pending_changes(db: &PgPool, id: &SaleId) -> Result<bool> {
+    paused_query(db, id, "SELECT paused FROM sales WHERE id = $1 FOR SHARE").await
+}
+
+async fn paused_query(db: &PgPool, id: &SaleId, sql: &'static str) -> Result<bool> {
+    let paused: Option<bool> = sqlx::query_scalar(sql)
+        .bind(id.as_str())
+        .fetch_optional(db)
+        .await?;
+    Ok(paused.unwrap_or(false))
+}
+
+/// Closes the sale at `ends_at`, or keeps an earlier end; an upcoming sale's start moves to
+/// just before its end (`ends_at > starts_at` holds). `Ok(None)`: no such sale.
+pub async fn end(
+    db: &PgPool,
+    id: &SaleId,
+    ends_at: DateTime<Utc>,
+) -> Result<Option<SaleDefinition>> {
+    let row = sqlx::query(
+        "UPDATE sales SET ends_at = LEAST(ends_at, $2),
+                          starts_at = LEAST(starts_at, LEAST(ends_at, $2) - interval '1 millisecond')
+         WHERE id = $1
+         RETURNING id, name, stock_total, per_user_limit, starts_at, ends_at",
+    )
+    .bind(id.as_str())
+    .bind(ends_at)
+    .fetch_optional(db)
+    .await?;
+    row.map(|row| definition(id, &row)).transpose()
 }
 
 fn definition(id: &SaleId, row: &PgRow) -> Result<SaleDefinition> {

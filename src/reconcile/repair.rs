@@ -61,9 +61,14 @@ pub async fn repair(
 ///
 /// Redis's pending orders are read before Postgres: an order the persister moves in between is
 /// then counted twice (less stock sellable), never missed (more sellable than exists).
+///
+/// A paused sale is loaded paused. A pause or an end recorded while the sale was being loaded
+/// found no sale in Redis to apply to, so Postgres is read again after loading and what
+/// changed is applied to the now live sale (a restore never resumes it nor reopens it).
 pub async fn restore(redis: &RedisStore, db: &PgPool, sale: &SaleDefinition) -> Result<bool> {
+    let paused = postgres::sales::paused(db, &sale.id).await?;
     if redis.is_loaded(&sale.id).await? {
-        return redis.load_sale(sale, 0, 0, &[]).await;
+        return redis.load_sale(sale, 0, 0, &[], paused).await;
     }
     let pending = redis.pending_orders(&sale.id).await?;
     let ids: Vec<_> = pending.iter().map(|order| order.order_id).collect();
@@ -83,5 +88,13 @@ pub async fn restore(redis: &RedisStore, db: &PgPool, sale: &SaleDefinition) -> 
     let buyers: Vec<(UserId, i64)> = buyers.into_iter().collect();
     let reserved = settled.confirmed + settled.rejected + in_flight_quantity;
     let stock_left = (sale.stock_total.get() - reserved).max(0);
-    redis.load_sale(sale, stock_left, reserved, &buyers).await
+    let loaded = redis
+        .load_sale(sale, stock_left, reserved, &buyers, paused)
+        .await?;
+    let paused_now = postgres::sales::paused_after_pending_changes(db, &sale.id).await?;
+    let definition_now = postgres::sales::find(db, &sale.id).await?;
+    if let Some(definition) = definition_now.filter(|now| paused_now != paused || now != sale) {
+        redis.load_sale(&definition, 0, 0, &[], paused_now).await?;
+    }
+    Ok(loaded)
 }

@@ -2,6 +2,7 @@
 //!
 //! Every key of a sale carries the sale id as its hash tag (`fs:{<sale>}:sale`), so one script
 //! call touches one Redis Cluster slot. Scripts live in `lua/` and are compiled in.
+mod controls;
 mod dead_letters;
 mod entries;
 mod keys;
@@ -11,6 +12,7 @@ mod reservation;
 mod sales;
 mod sales_index;
 
+pub use controls::Ending;
 pub use entries::{dead_entry, entry_time};
 pub use keys::{KeySpace, SaleKeys};
 pub use orders_stream::OrdersStream;

@@ -20,7 +20,8 @@ impl RedisStore {
     /// Makes a sale sellable (see `lua/load_sale.lua`): a live sale keeps its counters, one that
     /// is not gets these; either way it joins the persisters' index in the same step. Never
     /// wipes anything, so it is safe to retry and to race live traffic. Returns whether the
-    /// counters were written.
+    /// counters were written. `paused`
+    /// pauses it; `false` never resumes a live sale, and a live sale's earlier end is kept.
     #[tracing::instrument(name = "redis load sale", skip_all, fields(sale_id = %sale.id))]
     pub async fn load_sale(
         &self,
@@ -28,6 +29,7 @@ impl RedisStore {
         stock_left: i64,
         reserved: i64,
         buyers: &[(UserId, i64)],
+        paused: bool,
     ) -> Result<bool> {
         let keys = self.keys.sale(&sale.id);
         let index = self.keys.sales_index();
@@ -61,6 +63,7 @@ impl RedisStore {
             .arg(stock_left)
             .arg(reserved)
             .arg(CONSUMER_GROUP)
+            .arg(if paused { "1" } else { "0" })
             .invoke_async(&mut conn)
             .await?;
         Ok(outcome == "loaded")
@@ -146,5 +149,6 @@ pub(super) fn parse_live_sale(id: &SaleId, fields: &HashMap<String, String>) -> 
         },
         stock_left: int("stock_left")?,
         reserved: int("reserved")?,
+        paused: fields.get("paused").is_some_and(|flag| flag == "1"),
     })
 }

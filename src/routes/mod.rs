@@ -31,6 +31,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
     .app_data(
+        web::QueryConfig::default().error_handler(|_, _| {
+            ApiError::Validation("the query string is malformed".into()).into()
+        }),
+    )
+    .app_data(
         web::PathConfig::default()
             .error_handler(|_, _| ApiError::Validation("the path is malformed".into()).into()),
     )

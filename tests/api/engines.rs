@@ -1,5 +1,5 @@
 //! The classic engines (kept for the benchmark) honour the same rules as the Redis engine.
-use crate::helpers::{TestApp, spawn_app_with};
+use crate::helpers::{TestApp, assert_problem, spawn_app_with};
 use flashsale::configuration::EngineKind;
 use futures::future::join_all;
 use serde_json::{Value, json};
@@ -116,6 +116,44 @@ async fn refuses_outside_the_window_and_unknown_sales(engine: EngineKind) {
     assert_eq!(app.orders_in_postgres("later").await.len(), 0);
 }
 
+async fn honours_pause_resume_and_end(engine: EngineKind) {
+    let app = spawn(engine).await;
+    app.create_sale("ops", 10, json!({ "per_user_limit": 5 }))
+        .await;
+    let first = app
+        .order_with_key("ops", json!({ "user_id": "a" }), Some("k1"))
+        .await;
+    assert_eq!(first.status(), 202);
+
+    app.admin_post("/admin/sales/ops/pause", &json!({})).await;
+    let paused = app.order("ops", json!({ "user_id": "b" })).await;
+    assert_eq!(paused.headers()["retry-after"], "5");
+    assert_problem(paused, 503, "sale_paused").await;
+    let replay = app
+        .order_with_key("ops", json!({ "user_id": "a" }), Some("k1"))
+        .await;
+    assert_eq!(replay.status(), 202);
+    let public: Value = app.get("/api/sales/ops").await.json().await.unwrap();
+    assert_eq!(
+        (public["state"].as_str(), public["stock_left"].as_i64()),
+        (Some("paused"), Some(9))
+    );
+
+    app.admin_post("/admin/sales/ops/resume", &json!({})).await;
+    assert_eq!(
+        app.order("ops", json!({ "user_id": "b" })).await.status(),
+        202
+    );
+    app.admin_post("/admin/sales/ops/end", &json!({})).await;
+    assert_problem(
+        app.order("ops", json!({ "user_id": "c" })).await,
+        409,
+        "sale_ended",
+    )
+    .await;
+    assert_eq!(app.orders_in_postgres("ops").await.len(), 2);
+}
+
 macro_rules! engine_tests {
     ($($module:ident => $engine:expr),* $(,)?) => {$(
         mod $module {
@@ -139,6 +177,11 @@ macro_rules! engine_tests {
             #[tokio::test]
             async fn refuses_outside_the_window_and_unknown_sales() {
                 super::refuses_outside_the_window_and_unknown_sales($engine).await;
+            }
+
+            #[tokio::test]
+            async fn honours_pause_resume_and_end() {
+                super::honours_pause_resume_and_end($engine).await;
             }
         }
     )*};

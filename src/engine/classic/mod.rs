@@ -69,6 +69,7 @@ impl StockEngine for PostgresEngine {
             Ok(Some(LiveSale {
                 stock_left: definition.stock_total.get() - sold,
                 reserved: sold,
+                paused: postgres::sales::paused(&self.db, sale).await?,
                 definition,
             }))
         })

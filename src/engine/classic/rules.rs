@@ -17,10 +17,12 @@ pub(super) fn check(snapshot: &Snapshot, attempt: &OrderAttempt) -> Option<Reser
             Reservation::Refused(Refusal::IdempotencyKeyReused)
         });
     }
-    let refusal = if snapshot.not_started {
-        Refusal::SaleNotStarted
-    } else if snapshot.ended {
+    let refusal = if snapshot.ended {
         Refusal::SaleEnded
+    } else if snapshot.paused {
+        Refusal::SalePaused
+    } else if snapshot.not_started {
+        Refusal::SaleNotStarted
     } else if snapshot.stock_left <= 0 {
         Refusal::SoldOut
     } else if snapshot.bought + quantity > snapshot.per_user_limit {

@@ -1,12 +1,16 @@
 //! The admin API under `/admin`: every route behind the bearer token.
 mod auth;
 mod create_sale;
+mod end_sale;
 mod get_sale;
 mod list_dead_letters;
+mod list_sales;
+mod pause;
 mod preload;
 mod reconcile;
 mod replay_dead_letters;
 mod restock;
+mod resume;
 
 use super::method_not_allowed;
 use crate::domain::{Refusal, Sale, SaleDefinition, SaleId};
@@ -25,6 +29,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(
                 web::resource("/sales")
                     .route(web::post().to(create_sale::create_sale))
+                    .route(web::get().to(list_sales::list_sales))
                     .default_service(method_not_allowed()),
             )
             .service(
@@ -55,6 +60,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(
                 web::resource("/sales/{sale_id}/restock")
                     .route(web::post().to(restock::restock))
+                    .default_service(method_not_allowed()),
+            )
+            .service(
+                web::resource("/sales/{sale_id}/pause")
+                    .route(web::post().to(pause::pause))
+                    .default_service(method_not_allowed()),
+            )
+            .service(
+                web::resource("/sales/{sale_id}/resume")
+                    .route(web::post().to(resume::resume))
+                    .default_service(method_not_allowed()),
+            )
+            .service(
+                web::resource("/sales/{sale_id}/end")
+                    .route(web::post().to(end_sale::end_sale))
                     .default_service(method_not_allowed()),
             ),
     );
@@ -100,12 +120,15 @@ impl AdminSale {
         let live = engine.live_sale(&definition.id).await?;
         let dead_letters = state.redis.dead_letters(&definition.id).await?;
         let persisted = settled.confirmed + settled.rejected;
-        let (stock_left, reserved, loaded) = match live {
-            Some(live) => (live.stock_left, live.reserved, true),
-            None => (0, persisted, false),
+        let (stock_left, reserved, loaded, paused) = match live {
+            Some(live) => (live.stock_left, live.reserved, true, live.paused),
+            None => {
+                let paused = postgres::sales::paused(&state.db, &definition.id).await?;
+                (0, persisted, false, paused)
+            }
         };
         Ok(Self {
-            sale: Sale::new(definition, stock_left, chrono::Utc::now()),
+            sale: Sale::new(definition, stock_left, chrono::Utc::now()).with_pause(paused),
             reserved,
             confirmed: settled.confirmed,
             pending: (reserved - persisted).max(0),

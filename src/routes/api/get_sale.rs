@@ -11,6 +11,7 @@ pub async fn get_sale(path: web::Path<String>, engine: web::Data<Engine>) -> Res
         .live_sale(&sale_id)
         .await?
         .ok_or(ApiError::Refused(Refusal::SaleNotFound))?;
-    let sale = Sale::new(live.definition, live.stock_left, chrono::Utc::now());
+    let sale =
+        Sale::new(live.definition, live.stock_left, chrono::Utc::now()).with_pause(live.paused);
     Ok(HttpResponse::Ok().json(sale))
 }

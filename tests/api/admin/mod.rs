@@ -1,5 +1,8 @@
-//! The admin API: creating, reading, preloading and restocking sales.
+//! The admin API: creating, reading, listing, preloading, restocking, pausing and ending sales.
 mod access;
+mod list;
+mod operator_controls;
+mod pause_under_load;
 mod preload;
 mod restock;
 mod sales;

@@ -1,6 +1,7 @@
 //! The Lua scripts called directly, as a team tests its stored procedures: crafted keys in, the
 //! exact reply and the exact writes out, and not a byte written by a refusal. Here: the sale
 //! fixture every script test starts from.
+mod controls;
 mod load_sale;
 mod reconcile;
 mod replay_dead_letters;

@@ -11,7 +11,12 @@ fn script() -> Script {
 }
 
 /// One attempt with a fresh order id; returns the order id and the reply.
-async fn reserve(sale: &Sale, user: &str, quantity: &str, key: &str) -> (String, Vec<String>) {
+pub(super) async fn reserve(
+    sale: &Sale,
+    user: &str,
+    quantity: &str,
+    key: &str,
+) -> (String, Vec<String>) {
     let order_id = uuid::Uuid::now_v7().to_string();
     let reply = script()
         .key(sale.keys.all().as_slice())
@@ -26,7 +31,13 @@ async fn reserve(sale: &Sale, user: &str, quantity: &str, key: &str) -> (String,
 }
 
 /// Asserts that the attempt is refused for `reason` and that no key of the sale changed.
-async fn assert_refused(sale: &Sale, user: &str, quantity: &str, key: &str, reason: &str) {
+pub(super) async fn assert_refused(
+    sale: &Sale,
+    user: &str,
+    quantity: &str,
+    key: &str,
+    reason: &str,
+) {
     let before = sale.snapshot().await;
     let (_, reply) = reserve(sale, user, quantity, key).await;
     assert_eq!(reply, [reason]);
