@@ -53,10 +53,10 @@ pub async fn repair(
     }
 }
 
-/// Loads a sale Redis lost: each buyer's taken quantity first (nothing sells before the sale
-/// hash exists), then stock equal to `stock_total` minus everything taken: orders in Postgres
-/// plus accepted orders still waiting in Redis. Keeps a sale Redis still holds as it is.
-/// Returns whether the sale was loaded.
+/// Loads a sale Redis lost: each buyer's taken quantity and idempotency keys first (nothing
+/// sells before the sale hash exists), then stock equal to `stock_total` minus everything taken:
+/// orders in Postgres plus accepted orders still waiting in Redis. Keeps a sale Redis still
+/// holds as it is. Returns whether the sale was loaded.
 ///
 /// Redis's pending orders are read before Postgres: an order the persister moves in between is
 /// then counted twice (less stock sellable), never missed (more sellable than exists).
@@ -71,14 +71,17 @@ pub async fn restore(redis: &RedisStore, db: &PgPool, sale: &SaleDefinition) -> 
         .await?
         .into_iter()
         .collect();
+    let mut keyed = postgres::orders::with_idempotency_keys(db, &sale.id).await?;
     let mut in_flight_quantity = 0;
     for order in in_flight {
         let quantity = i64::from(order.quantity.get());
         in_flight_quantity += quantity;
-        *buyers.entry(order.user_id).or_default() += quantity;
+        *buyers.entry(order.user_id.clone()).or_default() += quantity;
+        keyed.push(order);
     }
     let buyers: Vec<(UserId, i64)> = buyers.into_iter().collect();
     redis.restore_buyers(&sale.id, &buyers).await?;
+    redis.restore_idempotency(&sale.id, &keyed).await?;
     let reserved = settled.confirmed + settled.rejected + in_flight_quantity;
     let stock_left = (sale.stock_total.get() - reserved).max(0);
     redis

@@ -1,7 +1,8 @@
 //! Admin-side Redis operations: loading a sale, restocking it, reading its live state.
+use super::entries::idempotency_record;
 use super::{CONSUMER_GROUP, RedisStore};
 use crate::domain::{
-    LiveSale, Quantity, SaleDefinition, SaleId, StockAmount, StockIncrease, UserId,
+    AcceptedOrder, LiveSale, Quantity, SaleDefinition, SaleId, StockAmount, StockIncrease, UserId,
 };
 use crate::error::Result;
 use chrono::DateTime;
@@ -105,6 +106,18 @@ impl RedisStore {
                 .map(|(user, quantity)| (user.as_str(), *quantity))
                 .collect();
             let _: () = conn.hset_multiple(&key, &fields).await?;
+        }
+        Ok(())
+    }
+
+    /// Writes the idempotency records of these orders (those with a key), before a restored
+    /// sale starts selling again, so a retry gets its original order instead of a second one.
+    pub async fn restore_idempotency(&self, sale: &SaleId, orders: &[AcceptedOrder]) -> Result<()> {
+        let key = self.keys.sale(sale).idempotency;
+        let records: Vec<(String, String)> = orders.iter().filter_map(idempotency_record).collect();
+        let mut conn = self.pooled().await?;
+        for chunk in records.chunks(1000) {
+            let _: () = conn.hset_multiple(&key, chunk).await?;
         }
         Ok(())
     }

@@ -14,7 +14,7 @@ use serde_json::json;
 use std::sync::Arc;
 
 /// A persister driven by hand, step by step, for the test's sales.
-async fn manual_persister(app: &TestApp, claim_idle_ms: u64) -> Persister {
+pub(crate) async fn manual_persister(app: &TestApp, claim_idle_ms: u64) -> Persister {
     let store = RedisStore::connect(&redis_url(), &app.settings.redis_prefix)
         .await
         .unwrap();
@@ -29,7 +29,7 @@ async fn manual_persister(app: &TestApp, claim_idle_ms: u64) -> Persister {
 }
 
 /// Runs the persister until it finds nothing to do, adding up what it wrote.
-async fn drain(persister: &mut Persister) -> Tally {
+pub(crate) async fn drain(persister: &mut Persister) -> Tally {
     let mut total = Tally::default();
     while let ExecutionOutcome::Persisted(tally) = persister.try_execute_task().await.unwrap() {
         total.confirmed += tally.confirmed;

@@ -4,6 +4,7 @@
 mod load_sale;
 mod reconcile;
 mod reserve;
+mod reserve_keys;
 mod restock;
 
 use crate::helpers::{Snapshot, redis_url, snapshot};
