@@ -1,5 +1,5 @@
 //! The persister's write: one batch of orders into Postgres, idempotently, behind the stock
-//! guard.
+//! and per-user guards.
 use super::orders::existing;
 use crate::domain::{IdempotencyKey, OrderId, SaleBatch, StreamOrder};
 use sqlx::{PgConnection, PgPool};
@@ -17,8 +17,9 @@ pub struct Tally {
 
 /// Writes every order of the batch in one transaction. Orders already present are skipped, so
 /// writing the same batch twice changes nothing. An order that would take a sale's `sold` past
-/// its `stock_total`, or that repeats an idempotency key its buyer already used for another
-/// order, is stored as `rejected`: Postgres never holds more than the stock, and no accepted
+/// its `stock_total`, or its buyer's confirmed quantity past the `per_user_limit`, or that
+/// repeats an idempotency key its buyer already used for another order, is stored as
+/// `rejected`: Postgres never holds more than the stock or the limit allow, and no accepted
 /// order disappears.
 pub async fn persist_batch(db: &PgPool, batch: &mut [SaleBatch]) -> sqlx::Result<Tally> {
     // Sales are locked in id order so that two persisters can never deadlock on them.
@@ -36,11 +37,12 @@ pub async fn persist_batch(db: &PgPool, batch: &mut [SaleBatch]) -> sqlx::Result
 }
 
 async fn persist_sale(tx: &mut PgConnection, batch: &SaleBatch) -> sqlx::Result<Tally> {
-    let (stock_total, sold): (i64, i64) =
-        sqlx::query_as("SELECT stock_total, sold FROM sales WHERE id = $1 FOR UPDATE")
-            .bind(batch.sale.as_str())
-            .fetch_one(&mut *tx)
-            .await?;
+    let (stock_total, sold, per_user_limit): (i64, i64, i32) = sqlx::query_as(
+        "SELECT stock_total, sold, per_user_limit FROM sales WHERE id = $1 FOR UPDATE",
+    )
+    .bind(batch.sale.as_str())
+    .fetch_one(&mut *tx)
+    .await?;
     let ids: Vec<OrderId> = batch.orders.iter().map(|o| o.order.order_id).collect();
     let mut seen = existing(&mut *tx, &ids).await?;
     // Read under the sale row's lock, so no other batch of this sale commits in between.
@@ -61,8 +63,10 @@ async fn persist_sale(tx: &mut PgConnection, batch: &SaleBatch) -> sqlx::Result<
             .idempotency_key
             .as_ref()
             .is_some_and(|key| !buyer.keys.insert(key.as_str().to_owned()));
-        let status = if !repeated_key && quantity <= room {
+        let within_limit = buyer.confirmed + quantity <= i64::from(per_user_limit);
+        let status = if !repeated_key && within_limit && quantity <= room {
             room -= quantity;
+            buyer.confirmed += quantity;
             tally.confirmed += 1;
             "confirmed"
         } else {
@@ -109,10 +113,11 @@ async fn persist_sale(tx: &mut PgConnection, batch: &SaleBatch) -> sqlx::Result<
 /// What Postgres already holds of one buyer in the sale.
 #[derive(Default)]
 struct Buyer {
+    confirmed: i64,
     keys: HashSet<String>,
 }
 
-/// The idempotency keys of every buyer in the batch, by user id.
+/// The confirmed quantity and the idempotency keys of every buyer in the batch, by user id.
 async fn buyers_so_far(
     tx: &mut PgConnection,
     batch: &SaleBatch,
@@ -122,10 +127,12 @@ async fn buyers_so_far(
         .iter()
         .map(|o| o.order.user_id.as_str())
         .collect();
-    let rows: Vec<(String, Vec<String>)> = sqlx::query_as(
-        "SELECT user_id, array_agg(idempotency_key) FROM orders
-         WHERE sale_id = $1 AND user_id = ANY($2) AND idempotency_key IS NOT NULL
-         GROUP BY user_id",
+    let rows: Vec<(String, i64, Vec<String>)> = sqlx::query_as(
+        "SELECT user_id,
+                COALESCE(SUM(quantity) FILTER (WHERE status = 'confirmed'), 0)::int8,
+                COALESCE(array_agg(idempotency_key) FILTER (WHERE idempotency_key IS NOT NULL),
+                         '{}')
+         FROM orders WHERE sale_id = $1 AND user_id = ANY($2) GROUP BY user_id",
     )
     .bind(batch.sale.as_str())
     .bind(&users)
@@ -133,9 +140,9 @@ async fn buyers_so_far(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(user, keys)| {
+        .map(|(user, confirmed, keys)| {
             let keys = keys.into_iter().collect();
-            (user, Buyer { keys })
+            (user, Buyer { confirmed, keys })
         })
         .collect())
 }

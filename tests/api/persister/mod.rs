@@ -1,5 +1,6 @@
 //! The persister: exactly once into Postgres, whatever crashes, redeliveries or outages.
 //! Here: a persister driven by hand and the steps the tests below share.
+mod buyer_limit;
 mod dead_letters;
 mod postgres;
 mod redelivery;
