@@ -6,6 +6,7 @@ use crate::postgres;
 use crate::redis::{LoadMode, RedisStore};
 use serde::Serialize;
 use sqlx::PgPool;
+use std::cmp::Reverse;
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -66,12 +67,16 @@ pub async fn restore(redis: &RedisStore, db: &PgPool, sale: &SaleDefinition) -> 
     }
     let in_flight = redis.pending_orders(&sale.id).await?;
     let settled = postgres::orders::settled(db, &sale.id).await?;
-    let in_flight = postgres::orders::still_pending(db, in_flight).await?;
+    let mut in_flight = postgres::orders::still_pending(db, in_flight).await?;
     let mut buyers: HashMap<UserId, i64> = postgres::orders::confirmed_by_buyer(db, &sale.id)
         .await?
         .into_iter()
         .collect();
-    let mut keyed = postgres::orders::with_idempotency_keys(db, &sale.id).await?;
+    // Two orders of one buyer with one key mean Redis lost the key and took the retry; the
+    // persister keeps the first and rejects the others, so the first must be the one replayed.
+    // Later records win: newest in flight first, oldest in flight next, Postgres's last.
+    in_flight.sort_by_key(|order| Reverse((order.created_at, order.order_id.as_uuid())));
+    let mut keyed = Vec::with_capacity(in_flight.len());
     let mut in_flight_quantity = 0;
     for order in in_flight {
         let quantity = i64::from(order.quantity.get());
@@ -79,6 +84,7 @@ pub async fn restore(redis: &RedisStore, db: &PgPool, sale: &SaleDefinition) -> 
         *buyers.entry(order.user_id.clone()).or_default() += quantity;
         keyed.push(order);
     }
+    keyed.extend(postgres::orders::with_idempotency_keys(db, &sale.id).await?);
     let buyers: Vec<(UserId, i64)> = buyers.into_iter().collect();
     redis.restore_buyers(&sale.id, &buyers).await?;
     redis.restore_idempotency(&sale.id, &keyed).await?;

@@ -112,6 +112,7 @@ impl RedisStore {
 
     /// Writes the idempotency records of these orders (those with a key), before a restored
     /// sale starts selling again, so a retry gets its original order instead of a second one.
+    /// Of two orders with the same buyer and key, the later in `orders` wins.
     pub async fn restore_idempotency(&self, sale: &SaleId, orders: &[AcceptedOrder]) -> Result<()> {
         let key = self.keys.sale(sale).idempotency;
         let records: Vec<(String, String)> = orders.iter().filter_map(idempotency_record).collect();

@@ -145,3 +145,28 @@ async fn retries_redis_no_longer_recognised_are_stored_rejected_and_the_first_or
         .unwrap();
     assert_eq!(sold, 1);
 }
+
+#[tokio::test]
+async fn a_sale_restored_while_a_retry_redis_did_not_recognise_is_pending_replays_the_first_order()
+{
+    let app = spawn_app_with(|s| s.persister.enabled = false).await;
+    app.create_sale("twice", 10, json!({ "per_user_limit": 5 }))
+        .await;
+    let carol = json!({ "user_id": "carol" });
+    let keys = app.sale_keys("twice");
+    let first = first_order(&app, "twice", &carol).await;
+    for _ in 0..3 {
+        let _: () = app.redis.clone().del(&keys.idempotency).await.unwrap();
+        let retry = first_order(&app, "twice", &carol).await;
+        assert_ne!(retry["order_id"], first["order_id"], "Redis lost the key");
+    }
+    let lost = [&keys.sale, &keys.buyers, &keys.idempotency];
+    let _: () = app.redis.clone().del(&lost).await.unwrap();
+
+    let preload = app
+        .admin_post("/admin/sales/twice/preload", &json!({}))
+        .await;
+
+    assert_eq!(preload.json::<Value>().await.unwrap()["preload"], "loaded");
+    assert_replayed(&app, "twice", &carol, &first).await;
+}
