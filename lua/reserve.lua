@@ -4,9 +4,9 @@
 -- KEYS[1] sale hash: per_user_limit, starts_at, ends_at (ms, '' = open-ended), stock_left, reserved,
 --         paused ('1' while an operator has paused the sale, else absent)
 -- KEYS[2] buyers hash: user_id -> quantity accepted so far
--- KEYS[3] idempotency hash: key -> "order_id \t user_id \t quantity \t created_ms"
--- KEYS[4] pending hash: order_id -> "user_id \t quantity \t created_ms", until persisted
--- KEYS[5] orders stream, read by the persister
+-- KEYS[3] idempotency hash: "user_id \t key" -> "order_id \t user_id \t quantity \t created_ms"
+-- KEYS[4] pending hash: order_id -> "user_id \t quantity \t created_ms [\t key]", until persisted
+-- KEYS[5] orders stream, read by the persister (an idempotency_key field when there is a key)
 -- ARGV[1] user_id, ARGV[2] quantity, ARGV[3] order_id (UUIDv7), ARGV[4] idempotency key or ''
 --
 -- Returns {'accepted', order_id, created_ms} for a new order, {'replayed', order_id, created_ms}
@@ -20,15 +20,20 @@ if not sale[1] then
 end
 local user, quantity, order_id, key = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4]
 
--- A retry must get its original answer even after the sale sold out or ended.
+-- A retry must get its original answer even after the sale sold out or ended. Keys are scoped
+-- by buyer: another buyer's use of the same key neither blocks nor reveals this one's.
+-- Sales loaded before that scoping hold bare-key fields; one of those counts only for its buyer.
+local scoped = user .. '\t' .. key
 if key ~= '' then
-  local earlier = redis.call('HGET', KEYS[3], key)
+  local earlier = redis.call('HGET', KEYS[3], scoped) or redis.call('HGET', KEYS[3], key)
   if earlier then
     local id, buyer, qty, created = string.match(earlier, '^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)$')
-    if buyer == user and tonumber(qty) == quantity then
-      return {'replayed', id, created}
+    if buyer == user then
+      if tonumber(qty) == quantity then
+        return {'replayed', id, created}
+      end
+      return {'idempotency_key_reused'}
     end
-    return {'idempotency_key_reused'}
   end
 end
 
@@ -62,10 +67,15 @@ end
 redis.call('HINCRBY', KEYS[1], 'stock_left', -quantity)
 redis.call('HINCRBY', KEYS[1], 'reserved', quantity)
 redis.call('HINCRBY', KEYS[2], user, quantity)
-redis.call('XADD', KEYS[5], '*', 'order_id', order_id, 'user_id', user,
-  'quantity', ARGV[2], 'created_ms', now)
-redis.call('HSET', KEYS[4], order_id, user .. '\t' .. ARGV[2] .. '\t' .. now)
+-- The key travels with the order, so Postgres keeps it and a lost sale can be restored with it.
+local entry = {'order_id', order_id, 'user_id', user, 'quantity', ARGV[2], 'created_ms', now}
+local pending = user .. '\t' .. ARGV[2] .. '\t' .. now
 if key ~= '' then
-  redis.call('HSET', KEYS[3], key, order_id .. '\t' .. user .. '\t' .. ARGV[2] .. '\t' .. now)
+  table.insert(entry, 'idempotency_key')
+  table.insert(entry, key)
+  pending = pending .. '\t' .. key
+  redis.call('HSET', KEYS[3], scoped, order_id .. '\t' .. user .. '\t' .. ARGV[2] .. '\t' .. now)
 end
+redis.call('XADD', KEYS[5], '*', unpack(entry))
+redis.call('HSET', KEYS[4], order_id, pending)
 return {'accepted', order_id, now}

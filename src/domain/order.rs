@@ -1,5 +1,5 @@
 //! An order: one accepted reservation, first pending in Redis, then settled in Postgres.
-use super::{Quantity, SaleId, UserId, ValidationError};
+use super::{IdempotencyKey, Quantity, SaleId, UserId, ValidationError};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::fmt;
@@ -55,6 +55,8 @@ pub struct AcceptedOrder {
     pub user_id: UserId,
     pub quantity: Quantity,
     pub created_at: DateTime<Utc>,
+    /// The buyer's `Idempotency-Key`, kept with the order so a retry finds it after Redis lost it.
+    pub idempotency_key: Option<IdempotencyKey>,
 }
 
 #[derive(Debug, Clone, Serialize)]

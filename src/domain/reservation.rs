@@ -82,7 +82,7 @@ impl fmt::Display for Refusal {
         f.write_str(match self {
             Self::SaleNotFound => "No sale has this id.",
             Self::IdempotencyKeyReused => {
-                "This Idempotency-Key was already used with a different user or quantity."
+                "This buyer already used this Idempotency-Key with a different quantity."
             }
             Self::SaleNotStarted => "The sale has not started yet.",
             Self::SaleEnded => "The sale has ended.",

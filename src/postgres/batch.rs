@@ -1,8 +1,9 @@
 //! The persister's write: one batch of orders into Postgres, idempotently, behind the stock
-//! guard.
+//! and per-user guards.
 use super::orders::existing;
-use crate::domain::{OrderId, SaleBatch, StreamOrder};
+use crate::domain::{IdempotencyKey, OrderId, SaleBatch, StreamOrder};
 use sqlx::{PgConnection, PgPool};
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 /// What a batch did to Postgres.
@@ -16,8 +17,10 @@ pub struct Tally {
 
 /// Writes every order of the batch in one transaction. Orders already present are skipped, so
 /// writing the same batch twice changes nothing. An order that would take a sale's `sold` past
-/// its `stock_total` is stored as `rejected`: Postgres never holds more than the stock, and no
-/// accepted order disappears.
+/// its `stock_total`, or its buyer's confirmed quantity past the `per_user_limit`, or that
+/// repeats an idempotency key its buyer already used for another order, is stored as
+/// `rejected`: Postgres never holds more than the stock or the limit allow, and no accepted
+/// order disappears.
 pub async fn persist_batch(db: &PgPool, batch: &mut [SaleBatch]) -> sqlx::Result<Tally> {
     // Sales are locked in id order so that two persisters can never deadlock on them.
     batch.sort_by(|a, b| a.sale.as_str().cmp(b.sale.as_str()));
@@ -34,13 +37,16 @@ pub async fn persist_batch(db: &PgPool, batch: &mut [SaleBatch]) -> sqlx::Result
 }
 
 async fn persist_sale(tx: &mut PgConnection, batch: &SaleBatch) -> sqlx::Result<Tally> {
-    let (stock_total, sold): (i64, i64) =
-        sqlx::query_as("SELECT stock_total, sold FROM sales WHERE id = $1 FOR UPDATE")
-            .bind(batch.sale.as_str())
-            .fetch_one(&mut *tx)
-            .await?;
+    let (stock_total, sold, per_user_limit): (i64, i64, i32) = sqlx::query_as(
+        "SELECT stock_total, sold, per_user_limit FROM sales WHERE id = $1 FOR UPDATE",
+    )
+    .bind(batch.sale.as_str())
+    .fetch_one(&mut *tx)
+    .await?;
     let ids: Vec<OrderId> = batch.orders.iter().map(|o| o.order.order_id).collect();
     let mut seen = existing(&mut *tx, &ids).await?;
+    // Read under the sale row's lock, so no other batch of this sale commits in between.
+    let mut buyers = buyers_so_far(&mut *tx, batch).await?;
 
     let mut room = stock_total - sold;
     let mut tally = Tally::default();
@@ -51,8 +57,16 @@ async fn persist_sale(tx: &mut PgConnection, batch: &SaleBatch) -> sqlx::Result<
             continue;
         }
         let quantity = i64::from(order.quantity.get());
-        let status = if quantity <= room {
+        let buyer = buyers.entry(order.user_id.as_str().to_owned()).or_default();
+        // A retry Redis did not recognise (it lost the key): the buyer's first order stands.
+        let repeated_key = order
+            .idempotency_key
+            .as_ref()
+            .is_some_and(|key| !buyer.keys.insert(key.as_str().to_owned()));
+        let within_limit = buyer.confirmed + quantity <= i64::from(per_user_limit);
+        let status = if !repeated_key && within_limit && quantity <= room {
             room -= quantity;
+            buyer.confirmed += quantity;
             tally.confirmed += 1;
             "confirmed"
         } else {
@@ -64,16 +78,19 @@ async fn persist_sale(tx: &mut PgConnection, batch: &SaleBatch) -> sqlx::Result<
         rows.quantity.push(order.quantity.get() as i32);
         rows.created_at.push(order.created_at);
         rows.status.push(status);
+        // The key stays with the buyer's first order: the unique index allows one per buyer.
+        let key = order.idempotency_key.as_ref().filter(|_| !repeated_key);
+        rows.idempotency_key.push(key.map(IdempotencyKey::as_str));
     }
     if rows.order_id.is_empty() {
         return Ok(tally);
     }
 
     sqlx::query(
-        "INSERT INTO orders (order_id, sale_id, user_id, quantity, created_at, status)
-         SELECT o.order_id, $1, o.user_id, o.quantity, o.created_at, o.status::order_status
-         FROM UNNEST($2::uuid[], $3::text[], $4::int4[], $5::timestamptz[], $6::text[])
-              AS o (order_id, user_id, quantity, created_at, status)
+        "INSERT INTO orders (order_id, sale_id, user_id, quantity, created_at, status, idempotency_key)
+         SELECT o.order_id, $1, o.user_id, o.quantity, o.created_at, o.status::order_status, o.key
+         FROM UNNEST($2::uuid[], $3::text[], $4::int4[], $5::timestamptz[], $6::text[], $7::text[])
+              AS o (order_id, user_id, quantity, created_at, status, key)
          ON CONFLICT (order_id) DO NOTHING",
     )
     .bind(batch.sale.as_str())
@@ -82,6 +99,7 @@ async fn persist_sale(tx: &mut PgConnection, batch: &SaleBatch) -> sqlx::Result<
     .bind(&rows.quantity)
     .bind(&rows.created_at)
     .bind(&rows.status)
+    .bind(&rows.idempotency_key)
     .execute(&mut *tx)
     .await?;
     sqlx::query("UPDATE sales SET sold = $2 WHERE id = $1")
@@ -92,6 +110,43 @@ async fn persist_sale(tx: &mut PgConnection, batch: &SaleBatch) -> sqlx::Result<
     Ok(tally)
 }
 
+/// What Postgres already holds of one buyer in the sale.
+#[derive(Default)]
+struct Buyer {
+    confirmed: i64,
+    keys: HashSet<String>,
+}
+
+/// The confirmed quantity and the idempotency keys of every buyer in the batch, by user id.
+async fn buyers_so_far(
+    tx: &mut PgConnection,
+    batch: &SaleBatch,
+) -> sqlx::Result<HashMap<String, Buyer>> {
+    let users: Vec<&str> = batch
+        .orders
+        .iter()
+        .map(|o| o.order.user_id.as_str())
+        .collect();
+    let rows: Vec<(String, i64, Vec<String>)> = sqlx::query_as(
+        "SELECT user_id,
+                COALESCE(SUM(quantity) FILTER (WHERE status = 'confirmed'), 0)::int8,
+                COALESCE(array_agg(idempotency_key) FILTER (WHERE idempotency_key IS NOT NULL),
+                         '{}')
+         FROM orders WHERE sale_id = $1 AND user_id = ANY($2) GROUP BY user_id",
+    )
+    .bind(batch.sale.as_str())
+    .bind(&users)
+    .fetch_all(&mut *tx)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(user, confirmed, keys)| {
+            let keys = keys.into_iter().collect();
+            (user, Buyer { confirmed, keys })
+        })
+        .collect())
+}
+
 /// The batch as columns, the shape `UNNEST` takes.
 #[derive(Default)]
 struct Rows<'a> {
@@ -100,4 +155,5 @@ struct Rows<'a> {
     quantity: Vec<i32>,
     created_at: Vec<chrono::DateTime<chrono::Utc>>,
     status: Vec<&'static str>,
+    idempotency_key: Vec<Option<&'a str>>,
 }

@@ -16,13 +16,12 @@ pub struct Snapshot {
     pub paused: bool,
     /// Quantity the buyer already has in this sale.
     pub bought: i64,
-    /// The order an earlier attempt with the same idempotency key created.
+    /// The order an earlier attempt of this buyer with the same idempotency key created.
     pub earlier: Option<EarlierOrder>,
 }
 
 pub struct EarlierOrder {
     pub order_id: OrderId,
-    pub user_id: String,
     pub quantity: i64,
     pub created_at: DateTime<Utc>,
 }
@@ -50,9 +49,10 @@ pub async fn snapshot(
     let buyer = sqlx::query(
         "SELECT (SELECT COALESCE(SUM(quantity), 0)::int8 FROM orders
                  WHERE sale_id = $1 AND user_id = $2) AS bought,
-                earlier.order_id, earlier.user_id, earlier.quantity, earlier.created_at
+                earlier.order_id, earlier.quantity, earlier.created_at
          FROM (SELECT 1) AS one
-         LEFT JOIN orders AS earlier ON earlier.sale_id = $1 AND earlier.idempotency_key = $3",
+         LEFT JOIN orders AS earlier
+                ON earlier.sale_id = $1 AND earlier.user_id = $2 AND earlier.idempotency_key = $3",
     )
     .bind(attempt.sale.as_str())
     .bind(attempt.user.as_str())
@@ -64,7 +64,6 @@ pub async fn snapshot(
     let earlier = match earlier_id {
         Some(id) => Some(EarlierOrder {
             order_id: OrderId::from_uuid(id),
-            user_id: buyer.try_get("user_id")?,
             quantity: i64::from(buyer.try_get::<i32, _>("quantity")?),
             created_at: buyer.try_get("created_at")?,
         }),

@@ -1,5 +1,7 @@
 //! Reading the `orders` table. The persister writes it (`persister::postgres`).
-use crate::domain::{AcceptedOrder, Order, OrderId, OrderStatus, Quantity, SaleId, UserId};
+use crate::domain::{
+    AcceptedOrder, IdempotencyKey, Order, OrderId, OrderStatus, Quantity, SaleId, UserId,
+};
 use crate::error::Result;
 use sqlx::{PgExecutor, PgPool, Row};
 use std::collections::HashSet;
@@ -68,6 +70,35 @@ pub async fn confirmed_by_buyer(db: &PgPool, sale: &SaleId) -> Result<Vec<(UserI
                 stored_user(row.try_get("user_id")?)?,
                 row.try_get("quantity")?,
             ))
+        })
+        .collect()
+}
+
+/// The sale's orders that carry an idempotency key, to write the keys back after Redis lost
+/// the sale.
+pub async fn with_idempotency_keys(db: &PgPool, sale: &SaleId) -> Result<Vec<AcceptedOrder>> {
+    let rows = sqlx::query(
+        "SELECT order_id, user_id, quantity, created_at, idempotency_key FROM orders
+         WHERE sale_id = $1 AND idempotency_key IS NOT NULL",
+    )
+    .bind(sale.as_str())
+    .fetch_all(db)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let quantity: i32 = row.try_get("quantity")?;
+            let key: String = row.try_get("idempotency_key")?;
+            Ok(AcceptedOrder {
+                order_id: OrderId::from_uuid(row.try_get("order_id")?),
+                user_id: stored_user(row.try_get("user_id")?)?,
+                quantity: Quantity::parse(quantity.into())
+                    .map_err(|e| anyhow::anyhow!("stored quantity {quantity}: {e}"))?,
+                created_at: row.try_get("created_at")?,
+                idempotency_key: Some(
+                    IdempotencyKey::parse(key.as_bytes())
+                        .map_err(|e| anyhow::anyhow!("stored idempotency key: {e}"))?,
+                ),
+            })
         })
         .collect()
 }

@@ -6,6 +6,7 @@ use crate::postgres;
 use crate::redis::RedisStore;
 use serde::Serialize;
 use sqlx::PgPool;
+use std::cmp::Reverse;
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -53,11 +54,12 @@ pub async fn repair(
     }
 }
 
-/// Loads a sale Redis lost: each buyer's taken quantity and stock equal to `stock_total` minus
-/// everything taken (orders in Postgres plus accepted orders still waiting in Redis), in the one
-/// step that makes the sale sellable, so concurrent preloads cannot overwrite the counts of a
-/// sale that already sells again. Keeps a sale Redis still holds as it is. Returns whether the
-/// sale was loaded.
+/// Loads a sale Redis lost: each buyer's idempotency keys first (harmless while the sale hash
+/// is absent: nothing sells), then each buyer's taken quantity and stock equal to `stock_total`
+/// minus everything taken (orders in Postgres plus accepted orders still waiting in Redis), in
+/// the one step that makes the sale sellable, so concurrent preloads cannot overwrite the counts
+/// of a sale that already sells again. Keeps a sale Redis still holds as it is. Returns whether
+/// the sale was loaded.
 ///
 /// Redis's pending orders are read before Postgres: an order the persister moves in between is
 /// then counted twice (less stock sellable), never missed (more sellable than exists).
@@ -74,18 +76,26 @@ pub async fn restore(redis: &RedisStore, db: &PgPool, sale: &SaleDefinition) -> 
     let ids: Vec<_> = pending.iter().map(|order| order.order_id).collect();
     let settlement = postgres::orders::settlement(db, &sale.id, &ids).await?;
     let settled = settlement.settled;
-    let in_flight = settlement.in_flight(pending);
+    let mut in_flight = settlement.in_flight(pending);
     let mut buyers: HashMap<UserId, i64> = postgres::orders::confirmed_by_buyer(db, &sale.id)
         .await?
         .into_iter()
         .collect();
+    // Two orders of one buyer with one key mean Redis lost the key and took the retry; the
+    // persister keeps the first and rejects the others, so the first must be the one replayed.
+    // Later records win: newest in flight first, oldest in flight next, Postgres's last.
+    in_flight.sort_by_key(|order| Reverse((order.created_at, order.order_id.as_uuid())));
+    let mut keyed = Vec::with_capacity(in_flight.len());
     let mut in_flight_quantity = 0;
     for order in in_flight {
         let quantity = i64::from(order.quantity.get());
         in_flight_quantity += quantity;
-        *buyers.entry(order.user_id).or_default() += quantity;
+        *buyers.entry(order.user_id.clone()).or_default() += quantity;
+        keyed.push(order);
     }
+    keyed.extend(postgres::orders::with_idempotency_keys(db, &sale.id).await?);
     let buyers: Vec<(UserId, i64)> = buyers.into_iter().collect();
+    redis.restore_idempotency(&sale.id, &keyed).await?;
     let reserved = settled.confirmed + settled.rejected + in_flight_quantity;
     let stock_left = (sale.stock_total.get() - reserved).max(0);
     let loaded = redis

@@ -1,6 +1,9 @@
 //! Admin-side Redis operations: loading a sale, restocking it, reading its live state.
+use super::entries::idempotency_record;
 use super::{CONSUMER_GROUP, RedisStore};
-use crate::domain::{LiveSale, Quantity, SaleDefinition, SaleId, StockAmount, UserId};
+use crate::domain::{
+    AcceptedOrder, LiveSale, Quantity, SaleDefinition, SaleId, StockAmount, UserId,
+};
 use crate::error::Result;
 use chrono::DateTime;
 use redis::{AsyncCommands, Script};
@@ -100,6 +103,19 @@ impl RedisStore {
     pub async fn is_loaded(&self, sale: &SaleId) -> Result<bool> {
         let mut conn = self.pooled().await?;
         Ok(conn.exists(self.keys.sale(sale).sale).await?)
+    }
+
+    /// Writes the idempotency records of these orders (those with a key), before a restored
+    /// sale starts selling again, so a retry gets its original order instead of a second one.
+    /// Of two orders with the same buyer and key, the later in `orders` wins.
+    pub async fn restore_idempotency(&self, sale: &SaleId, orders: &[AcceptedOrder]) -> Result<()> {
+        let key = self.keys.sale(sale).idempotency;
+        let records: Vec<(String, String)> = orders.iter().filter_map(idempotency_record).collect();
+        let mut conn = self.pooled().await?;
+        for chunk in records.chunks(1000) {
+            let _: () = conn.hset_multiple(&key, chunk).await?;
+        }
+        Ok(())
     }
 
     /// Raises a live sale's total to Postgres's (see `lua/restock.lua`): idempotent, so safe

@@ -87,7 +87,17 @@ async fn replays_idempotency_keys_and_refuses_their_reuse(engine: EngineKind) {
         )
         .await;
     assert_eq!(reused.status(), 422);
-    assert_eq!(app.orders_in_postgres("idem").await.len(), 1);
+    let another_buyer = app
+        .order_with_key(
+            "idem",
+            json!({ "user_id": "dave", "quantity": 2 }),
+            Some("k1"),
+        )
+        .await;
+    assert_eq!(another_buyer.status(), 202, "keys belong to their buyer");
+    let daves: Value = another_buyer.json().await.unwrap();
+    assert_ne!(daves["order_id"], bodies[0]);
+    assert_eq!(app.orders_in_postgres("idem").await.len(), 2);
 }
 
 async fn refuses_outside_the_window_and_unknown_sales(engine: EngineKind) {

@@ -7,8 +7,7 @@ use crate::postgres::classic::Snapshot;
 pub(super) fn check(snapshot: &Snapshot, attempt: &OrderAttempt) -> Option<Reservation> {
     let quantity = i64::from(attempt.quantity.get());
     if let Some(earlier) = &snapshot.earlier {
-        let same = earlier.user_id == attempt.user.as_str() && earlier.quantity == quantity;
-        return Some(if same {
+        return Some(if earlier.quantity == quantity {
             Reservation::Replayed {
                 order_id: earlier.order_id,
                 created_at: earlier.created_at,

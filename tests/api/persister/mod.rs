@@ -1,5 +1,6 @@
 //! The persister: exactly once into Postgres, whatever crashes, redeliveries or outages.
 //! Here: a persister driven by hand and the steps the tests below share.
+mod buyer_limit;
 mod dead_letters;
 mod failover;
 mod own_pool;
@@ -18,7 +19,7 @@ use serde_json::json;
 use std::sync::Arc;
 
 /// A persister driven by hand, step by step, for the test's sales.
-async fn manual_persister(app: &TestApp, claim_idle_ms: u64) -> Persister {
+pub(crate) async fn manual_persister(app: &TestApp, claim_idle_ms: u64) -> Persister {
     let store = RedisStore::connect(&redis_url(), &app.settings.redis_prefix)
         .await
         .unwrap();
@@ -33,7 +34,7 @@ async fn manual_persister(app: &TestApp, claim_idle_ms: u64) -> Persister {
 }
 
 /// Runs the persister until it finds nothing to do, adding up what it wrote.
-async fn drain(persister: &mut Persister) -> Tally {
+pub(crate) async fn drain(persister: &mut Persister) -> Tally {
     let mut total = Tally::default();
     while let ExecutionOutcome::Persisted(tally) = persister.try_execute_task().await.unwrap() {
         total.confirmed += tally.confirmed;

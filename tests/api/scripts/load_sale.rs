@@ -38,8 +38,11 @@ fn loaded(stock_left: &str, reserved: &str) -> BTreeMap<String, String> {
 /// stream with its group and `entries` entries, the first delivered but not acknowledged.
 async fn live_keys(sale: &Sale, entries: usize) {
     sale.put(&sale.keys.buyers, &[("alice", "2")]).await;
-    sale.put(&sale.keys.idempotency, &[("key-1", "o1\talice\t2\t1")])
-        .await;
+    sale.put(
+        &sale.keys.idempotency,
+        &[("alice\tkey-1", "o1\talice\t2\t1")],
+    )
+    .await;
     sale.put(&sale.keys.pending, &[("o1", "alice\t2\t1")]).await;
     let mut redis = sale.redis.clone();
     let orders = &sale.keys.orders;

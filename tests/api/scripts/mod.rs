@@ -6,6 +6,7 @@ mod load_sale;
 mod reconcile;
 mod replay_dead_letters;
 mod reserve;
+mod reserve_keys;
 mod restock;
 
 use crate::helpers::{Snapshot, redis_url, snapshot};
