@@ -1,6 +1,6 @@
 //! Redis restarted on older data (a backup, a lagging replica): no sale sells on it before it
 //! is verified against Postgres, so no 202 ends `rejected` and no buyer passes the limit.
-use crate::helpers::{RedisProcess, TestApp, spawn_app_with};
+use crate::helpers::{RedisProcess, TcpProxy, TestApp, spawn_app_with};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -99,4 +99,44 @@ async fn after_redis_restarts_on_older_data_no_accepted_order_is_rejected() {
     .await
     .unwrap();
     assert_eq!(over_limit, 0);
+}
+
+#[tokio::test]
+async fn while_postgres_is_down_a_restarted_redis_sells_nothing_until_verified() {
+    let mut redis = RedisProcess::start().await;
+    let proxy = TcpProxy::start("127.0.0.1:5440");
+    let url = redis.url();
+    let app = spawn_app_with(|s| {
+        s.redis_url = url;
+        s.database_url = s
+            .database_url
+            .replace(":5440/", &format!(":{}/", proxy.port));
+    })
+    .await;
+    app.create_sale("rollback", 10, json!({})).await;
+    assert_eq!(buy(&app, "b0", 1, None).await.0, 202);
+    app.wait_until_persisted("rollback").await;
+
+    proxy.cut();
+    redis.shutdown().await;
+    redis.restart().await;
+    // The same data, but no instance can tell until Postgres answers: nothing sells.
+    let until = Instant::now() + Duration::from_millis(1500);
+    while Instant::now() < until {
+        let response = app.order("rollback", json!({ "user_id": "blind" })).await;
+        assert_eq!(response.status(), 503);
+        assert_eq!(response.headers()["retry-after"], "1");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let ready: Value = app.get("/readyz").await.json().await.unwrap();
+    assert_eq!(ready["redis_verified"], false, "{ready}");
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(metrics.contains("flashsale_redis_verified 0"), "{metrics}");
+
+    proxy.restore();
+    let (status, body, _) = buy(&app, "blind", 1, None).await;
+    assert_eq!(status, 202, "{body}");
+    let ready: Value = app.get("/readyz").await.json().await.unwrap();
+    assert_eq!(ready["redis_verified"], true, "{ready}");
+    assert_eq!(app.wait_until_persisted("rollback").await["confirmed"], 2);
 }
