@@ -12,7 +12,7 @@ use sqlx::PgPool;
 /// have not ended (what Redis may have lost). Returns how many were verified.
 ///
 /// Per sale: a sale Redis lost is restored (buyers, idempotency keys, counters). A sale it
-/// holds gets its idempotency keys written again and each buyer's count raised to what was
+/// holds gets Postgres's pause and end applied again, its idempotency keys written again and each buyer's count raised to what was
 /// taken, then its counters reset if the audit finds them off (older data sells stock that is
 /// gone). Each step is the one `reconcile` and `preload` use, safe to race other instances
 /// doing the same and live traffic.
@@ -36,8 +36,11 @@ async fn verify_sale(redis: &RedisStore, db: &PgPool, sale: &SaleId) -> Result<(
     let Some(definition) = postgres::sales::find(db, sale).await? else {
         return Ok(());
     };
-    if !redis.is_loaded(sale).await? {
-        restore(redis, db, &definition).await?;
+    let held = redis.is_loaded(sale).await?;
+    // A lost sale is loaded with its buyers and keys. A held one gets Postgres's definition,
+    // pause and earlier end back: an older copy may predate them.
+    restore(redis, db, &definition).await?;
+    if !held {
         return Ok(());
     }
     let Taken { buyers, keyed, .. } = taken(redis, db, sale).await?;

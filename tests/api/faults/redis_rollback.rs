@@ -140,3 +140,33 @@ async fn while_postgres_is_down_a_restarted_redis_sells_nothing_until_verified()
     assert_eq!(ready["redis_verified"], true, "{ready}");
     assert_eq!(app.wait_until_persisted("rollback").await["confirmed"], 2);
 }
+
+#[tokio::test]
+async fn a_pause_newer_than_the_data_redis_restarted_on_still_holds() {
+    let mut redis = RedisProcess::start().await;
+    let url = redis.url();
+    let app = spawn_app_with(|s| s.redis_url = url).await;
+    app.create_sale("rollback", 10, json!({})).await;
+    let older = redis.snapshot().await;
+    let paused = app
+        .admin_post("/admin/sales/rollback/pause", &json!({}))
+        .await;
+    assert_eq!(paused.status(), 200);
+
+    redis.shutdown().await;
+    redis.restart_from_snapshot(&older).await;
+    let started = Instant::now();
+    let problem = loop {
+        let response = app.order("rollback", json!({ "user_id": "u" })).await;
+        assert_eq!(response.status(), 503, "an order sold on the older data");
+        let problem: Value = response.json().await.unwrap();
+        if problem["code"] != "unavailable" {
+            break problem;
+        }
+        assert!(started.elapsed() < VERIFIED_WITHIN, "never verified");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(problem["code"], "sale_paused", "{problem}");
+    let sale: Value = app.get("/api/sales/rollback").await.json().await.unwrap();
+    assert_eq!(sale["stock_left"], 10);
+}
