@@ -25,6 +25,8 @@
 //! - [`persister`]: streams to Postgres: what to read next, when to retry, what to bury.
 //! - [`reconcile`]: the invariants between Redis and Postgres, checked and repaired.
 //! - [`sold_out`]: the in-memory sold-out fast path.
+//! - [`redis_gate`]: no order sells on Redis data not verified against Postgres (after a
+//!   restart or failover), and the watcher that verifies it.
 //! - [`rate_limit`]: order attempts per buyer and per IP.
 //! - [`metrics`]: Prometheus metrics.
 //!
@@ -41,6 +43,7 @@ pub mod postgres;
 pub mod rate_limit;
 pub mod reconcile;
 pub mod redis;
+pub mod redis_gate;
 pub mod routes;
 pub mod sold_out;
 pub mod startup;

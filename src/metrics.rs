@@ -56,6 +56,7 @@ pub struct Metrics {
     dead_letters: Counter,
     persister_stalled: Gauge<f64, AtomicU64>,
     persister_last_error: Family<ErrorKind, Gauge>,
+    redis_verified: Gauge,
     stalls: Mutex<Stalls>,
 }
 
@@ -71,6 +72,7 @@ impl Default for Metrics {
         let dead_letters = Counter::default();
         let persister_stalled = Gauge::<f64, AtomicU64>::default();
         let persister_last_error = Family::<ErrorKind, Gauge>::default();
+        let redis_verified = Gauge::default();
 
         let mut registry = Registry::with_prefix("flashsale");
         registry.register(
@@ -118,11 +120,17 @@ impl Default for Metrics {
             "1 for the kind of the persister's last failure (a SQLSTATE or an error kind)",
             persister_last_error.clone(),
         );
+        registry.register(
+            "redis_verified",
+            "1 while Redis's data is verified against Postgres and orders may sell (redis_gate)",
+            redis_verified.clone(),
+        );
         Self {
             registry,
             dead_letters,
             persister_stalled,
             persister_last_error,
+            redis_verified,
             stalls: Mutex::default(),
             order_attempts,
             order_duration,
@@ -161,6 +169,10 @@ impl Metrics {
 
     pub fn set_persister_lag(&self, lag: Duration) {
         self.persister_lag.set(lag.as_secs_f64());
+    }
+
+    pub fn set_redis_verified(&self, verified: bool) {
+        self.redis_verified.set(i64::from(verified));
     }
 
     pub fn set_orders_pending(&self, pending: usize) {

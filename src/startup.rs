@@ -6,6 +6,7 @@ use crate::metrics::Metrics;
 use crate::persister::Persister;
 use crate::rate_limit::RateLimits;
 use crate::redis::RedisStore;
+use crate::redis_gate::{self, RedisGate};
 use crate::routes::{self, RequestDeadline};
 use crate::sold_out::SoldOutCache;
 use crate::state::AppState;
@@ -28,6 +29,7 @@ pub struct Application {
     port: u16,
     server: Server,
     persisters: Vec<JoinHandle<()>>,
+    redis_watcher: JoinHandle<()>,
     shutdown: CancellationToken,
 }
 
@@ -66,11 +68,25 @@ impl Application {
             Vec::new()
         };
 
+        let redis_gate = Arc::new(RedisGate::default());
+        // One check before serving, so a verified Redis sells from the first request; if it
+        // fails (Postgres down, nothing verified yet) the watcher keeps trying.
+        if let Err(e) = redis_gate::check(&redis, &db, &redis_gate).await {
+            tracing::warn!(error = ?e, "Redis not verified at startup; orders wait");
+        }
+        let redis_watcher = tokio::spawn(redis_gate::watch(
+            redis.clone(),
+            db.clone(),
+            redis_gate.clone(),
+            metrics.clone(),
+            shutdown.clone(),
+        ));
         let engines = EngineFactory::new(
             settings.engine,
             &redis,
             &db,
             SoldOutCache::new(settings.sold_out_recheck()),
+            &redis_gate,
         );
         let rate_limits = Arc::new(RateLimits::new(
             settings.rate_per_user,
@@ -84,6 +100,7 @@ impl Application {
             db,
             admin_token,
             metrics,
+            redis_gate,
         });
         let deadline = RequestDeadline(Duration::from_millis(settings.request_timeout_ms));
         let server = HttpServer::new(move || {
@@ -111,6 +128,7 @@ impl Application {
             port,
             server,
             persisters,
+            redis_watcher,
             shutdown,
         })
     }
@@ -125,13 +143,16 @@ impl Application {
     }
 
     /// Serves until the server is stopped, then stops the persisters and waits for each to
-    /// settle the batch it holds.
+    /// settle the batch it holds, and stops the Redis watcher.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let served = self.server.await;
         self.shutdown.cancel();
         for persister in self.persisters {
             persister.await.context("a persister task panicked")?;
         }
+        self.redis_watcher
+            .await
+            .context("the Redis watcher panicked")?;
         served.context("HTTP server failed")
     }
 }

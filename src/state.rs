@@ -4,6 +4,7 @@ use crate::buyer_auth::BuyerTokens;
 use crate::metrics::Metrics;
 use crate::rate_limit::RateLimits;
 use crate::redis::RedisStore;
+use crate::redis_gate::RedisGate;
 use sqlx::PgPool;
 use std::sync::Arc;
 
@@ -14,4 +15,5 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub rate_limits: Arc<RateLimits>,
     pub buyer_tokens: Option<BuyerTokens>,
+    pub redis_gate: Arc<RedisGate>,
 }

@@ -18,6 +18,7 @@ use crate::configuration::EngineKind;
 use crate::domain::{LiveSale, OrderAttempt, Reservation, SaleId};
 use crate::error::Result;
 use crate::redis::RedisStore;
+use crate::redis_gate::RedisGate;
 use crate::sold_out::SoldOutCache;
 use futures_util::future::BoxFuture;
 use sqlx::PgPool;
@@ -59,17 +60,25 @@ pub enum EngineFactory {
     Redis {
         store: Box<RedisStore>,
         sold_out: Arc<SoldOutCache>,
+        gate: Arc<RedisGate>,
     },
     Shared(Arc<dyn StockEngine>),
 }
 
 impl EngineFactory {
-    pub fn new(kind: EngineKind, redis: &RedisStore, db: &PgPool, sold_out: SoldOutCache) -> Self {
+    pub fn new(
+        kind: EngineKind,
+        redis: &RedisStore,
+        db: &PgPool,
+        sold_out: SoldOutCache,
+        gate: &Arc<RedisGate>,
+    ) -> Self {
         let shared: Arc<dyn StockEngine> = match kind {
             EngineKind::Redis => {
                 return Self::Redis {
                     store: Box::new(redis.clone()),
                     sold_out: Arc::new(sold_out),
+                    gate: gate.clone(),
                 };
             }
             EngineKind::PgLock => Arc::new(PostgresEngine::new(db.clone(), Strategy::Lock)),
@@ -87,9 +96,14 @@ impl EngineFactory {
     /// Called once on each worker's thread.
     pub async fn for_worker(self) -> anyhow::Result<Engine> {
         Ok(Engine(match self {
-            Self::Redis { store, sold_out } => Arc::new(RedisEngine::new(
+            Self::Redis {
+                store,
+                sold_out,
+                gate,
+            } => Arc::new(RedisEngine::new(
                 store.with_own_connection().await?,
                 sold_out,
+                gate,
             )),
             Self::Shared(engine) => engine,
         }))

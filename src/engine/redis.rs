@@ -1,8 +1,10 @@
 //! The Redis engine: `lua/reserve.lua`, with the sold-out fast path in front of it.
 use super::StockEngine;
 use crate::domain::{LiveSale, OrderAttempt, OrderId, Refusal, Reservation, SaleId};
+use crate::error::ApiError;
 use crate::error::Result;
-use crate::redis::RedisStore;
+use crate::redis::{RedisStore, lost_connection};
+use crate::redis_gate::RedisGate;
 use crate::sold_out::SoldOutCache;
 use futures_util::future::BoxFuture;
 use std::sync::Arc;
@@ -11,11 +13,17 @@ pub struct RedisEngine {
     store: RedisStore,
     /// Shared by every worker of the instance.
     sold_out: Arc<SoldOutCache>,
+    /// Closed while Redis's data is not verified (see `redis_gate`): nothing is sent to it.
+    gate: Arc<RedisGate>,
 }
 
 impl RedisEngine {
-    pub fn new(store: RedisStore, sold_out: Arc<SoldOutCache>) -> Self {
-        Self { store, sold_out }
+    pub fn new(store: RedisStore, sold_out: Arc<SoldOutCache>, gate: Arc<RedisGate>) -> Self {
+        Self {
+            store,
+            sold_out,
+            gate,
+        }
     }
 }
 
@@ -28,6 +36,11 @@ impl StockEngine for RedisEngine {
 
     fn reserve<'a>(&'a self, attempt: &'a OrderAttempt) -> BoxFuture<'a, Result<Reservation>> {
         Box::pin(async move {
+            if !self.gate.is_open() {
+                return Err(ApiError::Unavailable(anyhow::anyhow!(
+                    "Redis's data is not verified yet"
+                )));
+            }
             let reservation = self
                 .store
                 .reserve(
@@ -37,7 +50,12 @@ impl StockEngine for RedisEngine {
                     OrderId::generate(),
                     attempt.idempotency_key.as_ref(),
                 )
-                .await?;
+                .await
+                .inspect_err(|e| {
+                    if lost_connection(e) {
+                        self.gate.suspect();
+                    }
+                })?;
             if reservation == Reservation::Refused(Refusal::SoldOut) {
                 self.sold_out.mark_sold_out(&attempt.sale);
             }

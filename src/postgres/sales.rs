@@ -183,6 +183,21 @@ pub async fn ids(db: &PgPool) -> Result<Vec<SaleId>> {
         .collect()
 }
 
+/// Ids of the sales that have not ended (by Postgres's clock), oldest first: those Redis must
+/// hold.
+pub async fn unended_ids(db: &PgPool) -> Result<Vec<SaleId>> {
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT id FROM sales WHERE ends_at IS NULL OR ends_at > now() ORDER BY created_at",
+    )
+    .fetch_all(db)
+    .await?;
+    ids.iter()
+        .map(|id| {
+            SaleId::parse(id).map_err(|e| anyhow::anyhow!("stored sale id {id:?}: {e}").into())
+        })
+        .collect()
+}
+
 /// The sale's `sold` counter: the quantity of its confirmed orders, as the persister counted.
 pub async fn sold(db: &PgPool, id: &SaleId) -> Result<i64> {
     Ok(sqlx::query_scalar("SELECT sold FROM sales WHERE id = $1")

@@ -7,9 +7,11 @@
 //! Postgres's `sold` equals its confirmed quantity; no buyer is above the per-user limit.
 mod command;
 mod repair;
+mod verify;
 
 pub use command::{ReconcileArgs, run};
 pub use repair::{Action, repair, restore};
+pub use verify::verify_all;
 
 use crate::domain::SaleId;
 use crate::error::Result;

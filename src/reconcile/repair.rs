@@ -1,6 +1,6 @@
 //! Rebuilding a sale's live counters in Redis from Postgres and the orders still pending.
 use super::Audit;
-use crate::domain::{SaleDefinition, UserId};
+use crate::domain::{AcceptedOrder, SaleDefinition, SaleId, UserId};
 use crate::error::Result;
 use crate::postgres;
 use crate::redis::RedisStore;
@@ -72,12 +72,41 @@ pub async fn restore(redis: &RedisStore, db: &PgPool, sale: &SaleDefinition) -> 
     if redis.is_loaded(&sale.id).await? {
         return redis.load_sale(sale, 0, 0, &[], paused).await;
     }
-    let pending = redis.pending_orders(&sale.id).await?;
+    let Taken {
+        buyers,
+        keyed,
+        reserved,
+    } = taken(redis, db, &sale.id).await?;
+    redis.restore_idempotency(&sale.id, &keyed).await?;
+    let stock_left = (sale.stock_total.get() - reserved).max(0);
+    let loaded = redis
+        .load_sale(sale, stock_left, reserved, &buyers, paused)
+        .await?;
+    let paused_now = postgres::sales::paused_after_pending_changes(db, &sale.id).await?;
+    let definition_now = postgres::sales::find(db, &sale.id).await?;
+    if let Some(definition) = definition_now.filter(|now| paused_now != paused || now != sale) {
+        redis.load_sale(&definition, 0, 0, &[], paused_now).await?;
+    }
+    Ok(loaded)
+}
+
+/// What Postgres and the orders still pending in Redis say was taken from a sale.
+pub(super) struct Taken {
+    /// Each buyer's quantity: confirmed in Postgres plus accepted and still pending.
+    pub buyers: Vec<(UserId, i64)>,
+    /// Orders with an idempotency key, in the order their records are to be written.
+    pub keyed: Vec<AcceptedOrder>,
+    /// Confirmed, rejected and pending quantities together.
+    pub reserved: i64,
+}
+
+pub(super) async fn taken(redis: &RedisStore, db: &PgPool, sale: &SaleId) -> Result<Taken> {
+    let pending = redis.pending_orders(sale).await?;
     let ids: Vec<_> = pending.iter().map(|order| order.order_id).collect();
-    let settlement = postgres::orders::settlement(db, &sale.id, &ids).await?;
+    let settlement = postgres::orders::settlement(db, sale, &ids).await?;
     let settled = settlement.settled;
     let mut in_flight = settlement.in_flight(pending);
-    let mut buyers: HashMap<UserId, i64> = postgres::orders::confirmed_by_buyer(db, &sale.id)
+    let mut buyers: HashMap<UserId, i64> = postgres::orders::confirmed_by_buyer(db, sale)
         .await?
         .into_iter()
         .collect();
@@ -93,18 +122,10 @@ pub async fn restore(redis: &RedisStore, db: &PgPool, sale: &SaleDefinition) -> 
         *buyers.entry(order.user_id.clone()).or_default() += quantity;
         keyed.push(order);
     }
-    keyed.extend(postgres::orders::with_idempotency_keys(db, &sale.id).await?);
-    let buyers: Vec<(UserId, i64)> = buyers.into_iter().collect();
-    redis.restore_idempotency(&sale.id, &keyed).await?;
-    let reserved = settled.confirmed + settled.rejected + in_flight_quantity;
-    let stock_left = (sale.stock_total.get() - reserved).max(0);
-    let loaded = redis
-        .load_sale(sale, stock_left, reserved, &buyers, paused)
-        .await?;
-    let paused_now = postgres::sales::paused_after_pending_changes(db, &sale.id).await?;
-    let definition_now = postgres::sales::find(db, &sale.id).await?;
-    if let Some(definition) = definition_now.filter(|now| paused_now != paused || now != sale) {
-        redis.load_sale(&definition, 0, 0, &[], paused_now).await?;
-    }
-    Ok(loaded)
+    keyed.extend(postgres::orders::with_idempotency_keys(db, sale).await?);
+    Ok(Taken {
+        buyers: buyers.into_iter().collect(),
+        keyed,
+        reserved: settled.confirmed + settled.rejected + in_flight_quantity,
+    })
 }

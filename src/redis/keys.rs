@@ -61,6 +61,13 @@ impl KeySpace {
     pub fn sales_index(&self) -> String {
         format!("{}:sales", self.prefix)
     }
+
+    /// String: the `run_id` of the Redis server whose data was last checked against Postgres
+    /// (see `redis_gate`). It lives in the data it vouches for, so a restart from any older
+    /// copy, or a replica promoted, shows a `run_id` other than the one recorded.
+    pub fn verified_run_id(&self) -> String {
+        format!("{}:verified-run-id", self.prefix)
+    }
 }
 
 impl SaleKeys {

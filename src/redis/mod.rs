@@ -5,6 +5,7 @@
 mod controls;
 mod dead_letters;
 mod entries;
+mod identity;
 mod keys;
 mod orders_stream;
 mod pending;
@@ -14,6 +15,7 @@ mod sales_index;
 
 pub use controls::Ending;
 pub use entries::{dead_entry, entry_time};
+pub use identity::lost_connection;
 pub use keys::{KeySpace, SaleKeys};
 pub use orders_stream::OrdersStream;
 

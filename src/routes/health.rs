@@ -14,7 +14,8 @@ pub async fn healthz() -> HttpResponse {
 
 /// 200 when Redis and Postgres both answer within a second, else 503 naming which is down.
 /// The body also tells whether the persister is stalled (and on what), without changing the
-/// status: buying goes on while the persister waits, and its backlog is safe in Redis.
+/// status: buying goes on while the persister waits, and its backlog is safe in Redis. So does
+/// `redis_verified` (false while orders wait for Redis's data to be checked, see `redis_gate`).
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let redis = tokio::time::timeout(PROBE_TIMEOUT, state.redis.ping());
@@ -27,6 +28,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         "redis": word(redis_up),
         "postgres": word(postgres_up),
         "persister": state.metrics.persister_health(),
+        "redis_verified": state.redis_gate.is_open(),
     });
     if redis_up && postgres_up {
         HttpResponse::Ok().json(body)

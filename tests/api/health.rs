@@ -15,6 +15,7 @@ async fn healthz_and_readyz_answer_ok_when_everything_is_up() {
             "redis": "up",
             "postgres": "up",
             "persister": { "stalled_seconds": 0.0, "last_error": null },
+            "redis_verified": true,
         })
     );
 }
@@ -33,6 +34,8 @@ async fn readyz_reports_postgres_down_when_it_cannot_be_reached() {
             "redis": "up",
             "postgres": "down",
             "persister": { "stalled_seconds": 0.0, "last_error": null },
+            // Redis's data was never checked against Postgres: orders wait.
+            "redis_verified": false,
         })
     );
 }

@@ -4,3 +4,4 @@ mod killed_server;
 mod lost_idempotency_keys;
 mod redis_data_loss;
 mod redis_restart;
+mod redis_rollback;

@@ -45,11 +45,35 @@ impl RedisProcess {
 
     /// Starts the server on its data (the AOF written so far) and waits until it answers.
     pub async fn restart(&mut self) {
+        self.launch(self.persistent).await;
+    }
+
+    /// Writes the data as it is now to an RDB file (`SAVE`) and returns its bytes.
+    pub async fn snapshot(&self) -> Vec<u8> {
+        let mut conn = redis::Client::open(self.url())
+            .unwrap()
+            .get_multiplexed_async_connection()
+            .await
+            .unwrap();
+        let () = redis::cmd("SAVE").query_async(&mut conn).await.unwrap();
+        std::fs::read(self.dir.join("dump.rdb")).unwrap()
+    }
+
+    /// Starts the stopped server on older data, as a restore from a backup or a failover to a
+    /// lagging replica would: the AOF is dropped and the server loads `rdb`.
+    pub async fn restart_from_snapshot(&mut self, rdb: &[u8]) {
+        assert!(self.child.is_none(), "shut the server down first");
+        let _ = std::fs::remove_dir_all(self.dir.join("appendonlydir"));
+        std::fs::write(self.dir.join("dump.rdb"), rdb).unwrap();
+        self.launch(false).await;
+    }
+
+    async fn launch(&mut self, append_only: bool) {
         let child = Command::new("redis-server")
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
             .arg("--dir")
             .arg(&self.dir)
-            .args(["--appendonly", if self.persistent { "yes" } else { "no" }])
+            .args(["--appendonly", if append_only { "yes" } else { "no" }])
             .args(["--appendfsync", "everysec", "--save", ""])
             .stdout(Stdio::null())
             .spawn()
