@@ -3,7 +3,7 @@ use super::StockEngine;
 use crate::domain::{LiveSale, OrderAttempt, OrderId, Refusal, Reservation, SaleId};
 use crate::error::Result;
 use crate::redis::RedisStore;
-use crate::sold_out::SoldOutCache;
+use crate::sold_out::{Claim, SoldOutCache};
 use futures_util::future::BoxFuture;
 use std::sync::Arc;
 
@@ -28,6 +28,15 @@ impl StockEngine for RedisEngine {
 
     fn reserve<'a>(&'a self, attempt: &'a OrderAttempt) -> BoxFuture<'a, Result<Reservation>> {
         Box::pin(async move {
+            // A retry with a key must reach Redis; any other attempt on a sale remembered sold
+            // out answers from memory unless it is the one re-check.
+            let claim = match &attempt.idempotency_key {
+                Some(_) => Claim::NotRemembered,
+                None => self.sold_out.claim(&attempt.sale),
+            };
+            if matches!(claim, Claim::SoldOut) {
+                return Ok(Reservation::Refused(Refusal::SoldOut));
+            }
             let reservation = self
                 .store
                 .reserve(
@@ -38,8 +47,11 @@ impl StockEngine for RedisEngine {
                     attempt.idempotency_key.as_ref(),
                 )
                 .await?;
-            if reservation == Reservation::Refused(Refusal::SoldOut) {
-                self.sold_out.mark_sold_out(&attempt.sale);
+            let sold_out = reservation == Reservation::Refused(Refusal::SoldOut);
+            match claim {
+                Claim::Recheck(recheck) => recheck.settle(sold_out),
+                _ if sold_out => self.sold_out.mark_sold_out(&attempt.sale),
+                _ => {}
             }
             Ok(reservation)
         })
