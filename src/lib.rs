@@ -27,6 +27,7 @@
 //! - [`sold_out`]: the in-memory sold-out fast path.
 //! - [`rate_limit`]: order attempts per buyer and per IP.
 //! - [`metrics`]: Prometheus metrics.
+//! - [`log_summary`]: repeated errors logged once per interval with a count.
 //!
 //! The load generator, the benchmark and the demo live beside the service, in `tools/bench`.
 pub mod buyer_auth;
@@ -35,6 +36,7 @@ pub mod configuration;
 pub mod domain;
 pub mod engine;
 pub mod error;
+pub mod log_summary;
 pub mod metrics;
 pub mod persister;
 pub mod postgres;
