@@ -209,7 +209,7 @@ impl ResponseError for ApiError {
                 _ => self.code(),
             };
             if let Some(suppressed) = FAILURES_LOGGED.record(kind) {
-                tracing::error!(error = ?self, kind, suppressed, "request failed (suppressed: how many of this kind went unlogged since its last line)");
+                tracing::error!(error = ?self, kind, unlogged_since_last = suppressed, "request failed");
             }
         }
         let problem = Problem {
