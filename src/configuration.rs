@@ -57,6 +57,13 @@ pub struct Settings {
     #[arg(long, env = "FLASHSALE_REDIS_TIMEOUT_MS", default_value_t = 500)]
     pub redis_timeout_ms: u64,
 
+    /// Most order attempts this instance has in flight to Redis at once. Attempts beyond it queue
+    /// for up to `redis_timeout_ms`, then get 503 `unavailable` before anything is sent
+    /// (nothing taken), instead of piling onto a saturated CPU or Redis until they time out
+    /// with an ambiguous 503.
+    #[arg(long, env = "FLASHSALE_REDIS_MAX_IN_FLIGHT", default_value_t = 1024)]
+    pub redis_max_in_flight: usize,
+
     /// Longest a request may take, body included; slower ones get 408 (slow-body clients),
     /// unless the order was already sent to Redis: then its answer is awaited.
     #[arg(long, env = "FLASHSALE_REQUEST_TIMEOUT_MS", default_value_t = 10_000)]

@@ -4,10 +4,13 @@
 //! the variants' fixed texts and validation messages reach the client; the causes inside
 //! `Unavailable` and `Unexpected` are logged (their `Debug` prints the whole chain) and never sent.
 use crate::domain::{Refusal, ValidationError};
+use crate::log_summary::LogSummary;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use std::fmt;
+use std::sync::LazyLock;
+use std::time::Duration;
 
 /// How long a client should wait before retrying after a 503.
 const RETRY_AFTER_SECONDS: &str = "1";
@@ -15,6 +18,11 @@ const RETRY_AFTER_SECONDS: &str = "1";
 /// How long a buyer should wait before retrying a paused sale: pauses are operators handling
 /// an incident, so retrying every second would only add load.
 const SALE_PAUSED_RETRY_AFTER_SECONDS: &str = "5";
+
+/// Failed requests of one kind are logged at most once per interval (with the count of the
+/// others): an outage fails every request alike, and one line each drowned the log.
+static FAILURES_LOGGED: LazyLock<LogSummary> =
+    LazyLock::new(|| LogSummary::new(Duration::from_secs(10)));
 
 #[derive(thiserror::Error)]
 pub enum ApiError {
@@ -45,6 +53,9 @@ pub enum ApiError {
     RateLimited(std::time::Duration),
     #[error("The service is temporarily unavailable; retry shortly.")]
     Unavailable(#[source] anyhow::Error),
+    /// Shed before reaching Redis: too many attempts in flight. Shown as `Unavailable`.
+    #[error("The service is temporarily unavailable; retry shortly.")]
+    Overloaded,
     #[error("An unexpected error occurred.")]
     Unexpected(#[from] anyhow::Error),
 }
@@ -64,7 +75,7 @@ impl ApiError {
             Self::SaleExists => "sale_exists",
             Self::Refused(refusal) => refusal.code(),
             Self::RateLimited(_) => "rate_limited",
-            Self::Unavailable(_) => "unavailable",
+            Self::Unavailable(_) | Self::Overloaded => "unavailable",
             Self::Unexpected(_) => "internal",
         }
     }
@@ -72,7 +83,7 @@ impl ApiError {
     fn title(&self) -> &'static str {
         match self {
             Self::Validation(_) => "Invalid request",
-            Self::Unavailable(_) => "Service unavailable",
+            Self::Unavailable(_) | Self::Overloaded => "Service unavailable",
             Self::Unexpected(_) => "Internal server error",
             _ => self.status_code().canonical_reason().unwrap_or("Error"),
         }
@@ -183,7 +194,7 @@ impl ResponseError for ApiError {
             Self::Refused(Refusal::SalePaused) => StatusCode::SERVICE_UNAVAILABLE,
             Self::SaleExists | Self::Refused(_) => StatusCode::CONFLICT,
             Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -193,7 +204,13 @@ impl ResponseError for ApiError {
         // Refusals are the normal business of a flash sale (millions of `sold_out`): only
         // failures of the service itself are logged, with their whole cause chain.
         if status.is_server_error() && !matches!(self, Self::Refused(_)) {
-            tracing::error!(error = ?self, code = self.code(), "request failed");
+            let kind = match self {
+                Self::Overloaded => "shed",
+                _ => self.code(),
+            };
+            if let Some(suppressed) = FAILURES_LOGGED.record(kind) {
+                tracing::error!(error = ?self, kind, unlogged_since_last = suppressed, "request failed");
+            }
         }
         let problem = Problem {
             kind: format!("urn:flashsale:problem:{}", self.code()),
@@ -205,7 +222,7 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(status);
         response.content_type("application/problem+json");
         match self {
-            Self::Unavailable(_) => {
+            Self::Unavailable(_) | Self::Overloaded => {
                 response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS));
             }
             Self::Refused(Refusal::SalePaused) => {

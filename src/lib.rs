@@ -29,6 +29,7 @@
 //!   restart or failover), and the watcher that verifies it.
 //! - [`rate_limit`]: order attempts per buyer and per IP.
 //! - [`metrics`]: Prometheus metrics.
+//! - [`log_summary`]: repeated errors logged once per interval with a count.
 //!
 //! The load generator, the benchmark and the demo live beside the service, in `tools/bench`.
 pub mod buyer_auth;
@@ -37,6 +38,7 @@ pub mod configuration;
 pub mod domain;
 pub mod engine;
 pub mod error;
+pub mod log_summary;
 pub mod metrics;
 pub mod persister;
 pub mod postgres;

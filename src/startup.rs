@@ -9,7 +9,7 @@ use crate::redis::RedisStore;
 use crate::redis_gate::{self, RedisGate};
 use crate::routes::{self, RequestDeadline};
 use crate::sold_out::SoldOutCache;
-use crate::state::AppState;
+use crate::state::{AppState, OrderSlots};
 use crate::telemetry::RequestSpan;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
@@ -95,6 +95,10 @@ impl Application {
         tokio::spawn(forget_idle_clients(rate_limits.clone(), shutdown.clone()));
         let state = web::Data::new(AppState {
             buyer_tokens: settings.jwt_secret.as_deref().map(BuyerTokens::new),
+            order_slots: OrderSlots::new(
+                settings.redis_max_in_flight,
+                Duration::from_millis(settings.redis_timeout_ms),
+            ),
             rate_limits,
             redis,
             db,

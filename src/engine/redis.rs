@@ -5,7 +5,7 @@ use crate::error::ApiError;
 use crate::error::Result;
 use crate::redis::{RedisStore, lost_connection};
 use crate::redis_gate::RedisGate;
-use crate::sold_out::SoldOutCache;
+use crate::sold_out::{Claim, SoldOutCache};
 use futures_util::future::BoxFuture;
 use std::sync::Arc;
 
@@ -41,6 +41,15 @@ impl StockEngine for RedisEngine {
                     "Redis's data is not verified yet"
                 )));
             }
+            // A retry with a key must reach Redis; any other attempt on a sale remembered sold
+            // out answers from memory unless it is the one re-check.
+            let claim = match &attempt.idempotency_key {
+                Some(_) => Claim::NotRemembered,
+                None => self.sold_out.claim(&attempt.sale),
+            };
+            if matches!(claim, Claim::SoldOut) {
+                return Ok(Reservation::Refused(Refusal::SoldOut));
+            }
             let reservation = self
                 .store
                 .reserve(
@@ -56,8 +65,11 @@ impl StockEngine for RedisEngine {
                         self.gate.suspect();
                     }
                 })?;
-            if reservation == Reservation::Refused(Refusal::SoldOut) {
-                self.sold_out.mark_sold_out(&attempt.sale);
+            let sold_out = reservation == Reservation::Refused(Refusal::SoldOut);
+            match claim {
+                Claim::Recheck(recheck) => recheck.settle(sold_out),
+                _ if sold_out => self.sold_out.mark_sold_out(&attempt.sale),
+                _ => {}
             }
             Ok(reservation)
         })

@@ -20,7 +20,32 @@ pub use keys::{KeySpace, SaleKeys};
 pub use orders_stream::OrdersStream;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use std::future::Future;
+use std::sync::LazyLock;
 use std::time::Duration;
+
+/// The thread the order path's Redis connections live on (written, read, timed, reconnected).
+/// On the HTTP workers' threads, a flood of connections delayed the reading of Redis's replies
+/// past the response timeout: 503s for attempts Redis had decided, some of them accepted. Here
+/// a reply is read as soon as it arrives, however busy the workers are.
+static REDIS_IO: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("redis-io")
+        .enable_all()
+        .build()
+        .expect("the redis-io runtime starts")
+});
+
+/// Runs `call` on the Redis thread and waits for its result.
+async fn on_redis_thread<T: Send + 'static>(
+    call: impl Future<Output = redis::RedisResult<T>> + Send + 'static,
+) -> redis::RedisResult<T> {
+    REDIS_IO
+        .spawn(call)
+        .await
+        .map_err(|e| redis::RedisError::from(std::io::Error::other(e)))?
+}
 
 /// redis-rs's own default: an answer this late means Redis is stalled.
 const DEFAULT_ORDER_TIMEOUT: Duration = Duration::from_millis(500);
@@ -66,12 +91,14 @@ impl RedisStore {
         }
     }
 
-    /// The same store with its own order-path connection, driven by the calling thread's
-    /// runtime: each HTTP worker gets one, so a reservation never hops to another thread.
+    /// The same store with its own order-path connection: each HTTP worker gets one socket, so
+    /// the workers' reservations do not queue behind each other; all are driven by the Redis
+    /// thread.
     pub async fn with_own_connection(&self) -> redis::RedisResult<Self> {
         let config = ConnectionManagerConfig::new().set_response_timeout(Some(self.order_timeout));
+        let connect = ConnectionManager::new_with_config(self.client.clone(), config);
         Ok(Self {
-            hot: ConnectionManager::new_with_config(self.client.clone(), config).await?,
+            hot: on_redis_thread(connect).await?,
             ..self.clone()
         })
     }

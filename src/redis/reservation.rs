@@ -1,5 +1,5 @@
 //! The order path: one call of `lua/reserve.lua` per attempt.
-use super::RedisStore;
+use super::{RedisStore, on_redis_thread};
 use crate::domain::{IdempotencyKey, OrderId, Quantity, Refusal, Reservation, SaleId, UserId};
 use crate::error::Result;
 use chrono::DateTime;
@@ -22,14 +22,16 @@ impl RedisStore {
         idempotency_key: Option<&IdempotencyKey>,
     ) -> Result<Reservation> {
         let keys = self.keys.sale(sale);
-        let reply: Vec<String> = RESERVE
-            .key(keys.all().as_slice())
+        let mut invocation = RESERVE.key(keys.all().as_slice());
+        invocation
             .arg(user.as_str())
             .arg(quantity.get())
             .arg(order_id.to_string())
-            .arg(idempotency_key.map_or("", IdempotencyKey::as_str))
-            .invoke_async(&mut self.hot.clone())
-            .await?;
+            .arg(idempotency_key.map_or("", IdempotencyKey::as_str));
+        let mut hot = self.hot.clone();
+        // Sent, timed and answered on the Redis thread (see `on_redis_thread`).
+        let reply: Vec<String> =
+            on_redis_thread(async move { invocation.invoke_async(&mut hot).await }).await?;
         parse_reply(&reply)
             .ok_or_else(|| anyhow::anyhow!("unexpected reply from reserve.lua: {reply:?}").into())
     }

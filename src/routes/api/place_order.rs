@@ -47,6 +47,8 @@ pub async fn place_order(
     let outcome = match &result {
         Ok((_, false)) => "accepted",
         Ok((_, true)) => "replayed",
+        // Counted apart from the other 503s: the bound on in-flight attempts was reached.
+        Err(ApiError::Overloaded) => "shed",
         Err(e) => e.code(),
     };
     state.metrics.order_attempt(outcome, started.elapsed());
@@ -85,6 +87,7 @@ async fn attempt(
                 .rate_limits
                 .check(&attempt.user, client_ip)
                 .map_err(ApiError::RateLimited)?;
+            let _slot = state.order_slots.take().await?;
             ReservationSent::mark(request);
             engine.reserve(&attempt).await?
         }

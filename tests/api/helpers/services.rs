@@ -39,6 +39,7 @@ pub async fn test_settings() -> (Settings, String) {
         db_max_connections: 5,
         sold_out_recheck_ms: 500,
         redis_timeout_ms: 500,
+        redis_max_in_flight: 1024,
         request_timeout_ms: 10_000,
         rate_per_user: 0,
         rate_per_ip: 0,

@@ -51,6 +51,7 @@ async fn the_load_generator_sends_distinct_buyers_and_counts_every_answer() {
         db_max_connections: 5,
         sold_out_recheck_ms: 500,
         redis_timeout_ms: 500,
+        redis_max_in_flight: 1024,
         request_timeout_ms: 10_000,
         rate_per_user: 0,
         rate_per_ip: 0,
