@@ -22,6 +22,11 @@ struct Status {
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Limit {
+    limit: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ErrorKind {
     kind: String,
 }
@@ -56,6 +61,7 @@ pub struct Metrics {
     dead_letters: Counter,
     persister_stalled: Gauge<f64, AtomicU64>,
     persister_last_error: Family<ErrorKind, Gauge>,
+    rate_limited_clients: Family<Limit, Gauge>,
     stalls: Mutex<Stalls>,
 }
 
@@ -71,6 +77,7 @@ impl Default for Metrics {
         let dead_letters = Counter::default();
         let persister_stalled = Gauge::<f64, AtomicU64>::default();
         let persister_last_error = Family::<ErrorKind, Gauge>::default();
+        let rate_limited_clients = Family::<Limit, Gauge>::default();
 
         let mut registry = Registry::with_prefix("flashsale");
         registry.register(
@@ -118,11 +125,17 @@ impl Default for Metrics {
             "1 for the kind of the persister's last failure (a SQLSTATE or an error kind)",
             persister_last_error.clone(),
         );
+        registry.register(
+            "rate_limited_clients",
+            "Clients the rate limiters remember, by limit (buyer, ip); each stays under its cap",
+            rate_limited_clients.clone(),
+        );
         Self {
             registry,
             dead_letters,
             persister_stalled,
             persister_last_error,
+            rate_limited_clients,
             stalls: Mutex::default(),
             order_attempts,
             order_duration,
@@ -166,6 +179,15 @@ impl Metrics {
     pub fn set_orders_pending(&self, pending: usize) {
         self.orders_pending
             .set(i64::try_from(pending).unwrap_or(i64::MAX));
+    }
+
+    /// Sizes of the per-buyer and per-IP limiters' maps, read when scraped.
+    pub fn set_rate_limited_clients(&self, (buyers, ips): (usize, usize)) {
+        for (limit, count) in [("buyer", buyers), ("ip", ips)] {
+            self.rate_limited_clients
+                .get_or_create(&Limit { limit })
+                .set(i64::try_from(count).unwrap_or(i64::MAX));
+        }
     }
 
     /// A persister loop's step failed: its stall starts now unless it is already failing.

@@ -54,6 +54,7 @@ async fn the_load_generator_sends_distinct_buyers_and_counts_every_answer() {
         request_timeout_ms: 10_000,
         rate_per_user: 0,
         rate_per_ip: 0,
+        rate_limit_clients: 50_000,
         persister: PersisterSettings {
             enabled: true,
             consumers: 2,
