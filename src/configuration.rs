@@ -78,6 +78,11 @@ pub struct Settings {
     #[arg(long, env = "FLASHSALE_RATE_PER_IP", default_value_t = 0)]
     pub rate_per_ip: u32,
 
+    /// Clients each rate limiter remembers, about 100 bytes each: past that it forgets those
+    /// back at a full burst (then, if still over, everyone), so a flood of ids cannot grow it.
+    #[arg(long, env = "FLASHSALE_RATE_LIMIT_CLIENTS", default_value_t = 50_000)]
+    pub rate_limit_clients: usize,
+
     #[command(flatten)]
     pub persister: PersisterSettings,
 }

@@ -91,6 +91,7 @@ impl Application {
         let rate_limits = Arc::new(RateLimits::new(
             settings.rate_per_user,
             settings.rate_per_ip,
+            settings.rate_limit_clients,
         ));
         tokio::spawn(forget_idle_clients(rate_limits.clone(), shutdown.clone()));
         let state = web::Data::new(AppState {

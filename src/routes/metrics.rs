@@ -4,6 +4,9 @@ use actix_web::{HttpResponse, get, web};
 
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    state
+        .metrics
+        .set_rate_limited_clients(state.rate_limits.clients());
     HttpResponse::Ok()
         .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
         .body(state.metrics.render())

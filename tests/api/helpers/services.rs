@@ -43,6 +43,7 @@ pub async fn test_settings() -> (Settings, String) {
         request_timeout_ms: 10_000,
         rate_per_user: 0,
         rate_per_ip: 0,
+        rate_limit_clients: 50_000,
         persister: PersisterSettings {
             enabled: true,
             consumers: 2,

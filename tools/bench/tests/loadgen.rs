@@ -1,48 +1,24 @@
 //! The load generator behind `demo` and `bench` counts what the server answered.
 //!
-//! The service runs in-process (no binary to build first) on a database of its own, named like
-//! the service's test databases so that `scripts/services.sh reset-tests` drops what a failed
-//! run left behind.
+//! The service runs in-process (no binary to build first) on a database of its own.
+mod support;
+
 use flashsale::configuration::EngineKind;
 use flashsale::configuration::{PersisterSettings, Settings};
-use flashsale::postgres::MIGRATOR;
 use flashsale::startup::Application;
 use flashsale_bench::loadgen::{self, Limit, LoadPlan};
 use flashsale_testkit::AdminClient;
 use serde_json::json;
-use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection, PgPool};
 use std::time::Duration;
-
-const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
-
-/// The project's Postgres server (no database) and its Redis's test database, overridable.
-fn postgres_server() -> String {
-    std::env::var("FLASHSALE_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5440".into())
-}
-
-fn redis_url() -> String {
-    std::env::var("FLASHSALE_TEST_REDIS").unwrap_or_else(|_| "redis://127.0.0.1:6390/1".into())
-}
-
-async fn postgres_admin() -> PgConnection {
-    PgConnection::connect(&format!("{}/postgres", postgres_server()))
-        .await
-        .expect("the project's Postgres is up (make services)")
-}
+use support::{ADMIN_TOKEN, TestDatabase, redis_url};
 
 #[tokio::test]
 async fn the_load_generator_sends_distinct_buyers_and_counts_every_answer() {
-    let database = format!("flashsale_test_{}", uuid::Uuid::new_v4().simple());
-    postgres_admin()
-        .await
-        .execute(AssertSqlSafe(format!(r#"CREATE DATABASE "{database}""#)))
-        .await
-        .expect("create the test database");
+    let database = TestDatabase::create().await;
     let settings = Settings {
         listen: "127.0.0.1:0".into(),
         redis_url: redis_url(),
-        database_url: format!("{}/{database}", postgres_server()),
+        database_url: database.url.clone(),
         admin_token: Some(ADMIN_TOKEN.into()),
         jwt_secret: None,
         redis_prefix: format!("t{}", uuid::Uuid::new_v4().simple()),
@@ -55,6 +31,7 @@ async fn the_load_generator_sends_distinct_buyers_and_counts_every_answer() {
         request_timeout_ms: 10_000,
         rate_per_user: 0,
         rate_per_ip: 0,
+        rate_limit_clients: 50_000,
         persister: PersisterSettings {
             enabled: true,
             consumers: 2,
@@ -65,9 +42,6 @@ async fn the_load_generator_sends_distinct_buyers_and_counts_every_answer() {
             db_connections: None,
         },
     };
-    let db = PgPool::connect(&settings.database_url).await.unwrap();
-    MIGRATOR.run(&db).await.expect("migrations apply");
-    db.close().await;
     let application = Application::build(settings).await.expect("app builds");
     let address = format!("http://127.0.0.1:{}", application.port());
     let server = application.handle();
@@ -102,11 +76,5 @@ async fn the_load_generator_sends_distinct_buyers_and_counts_every_answer() {
 
     server.stop(true).await;
     running.await.unwrap().expect("the app stops cleanly");
-    postgres_admin()
-        .await
-        .execute(AssertSqlSafe(format!(
-            r#"DROP DATABASE IF EXISTS "{database}" WITH (FORCE)"#
-        )))
-        .await
-        .unwrap();
+    database.drop().await;
 }

@@ -5,11 +5,9 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
-use serde::Serialize;
-use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::AtomicU64;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct Outcome {
@@ -22,26 +20,14 @@ struct Status {
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct ErrorKind {
-    kind: String,
+struct Limit {
+    limit: &'static str,
 }
 
-/// Whether the persister is getting orders into Postgres, as `/readyz` shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PersisterHealth {
-    /// How long the longest-failing persister loop has been failing; 0 when none is.
-    pub stalled_seconds: f64,
-    /// The kind of the last failure (a SQLSTATE, or `io`, `pool_timeout`, `redis`, …), kept
-    /// after recovery; `None` if it never failed.
-    pub last_error: Option<String>,
-}
+mod stalls;
 
-/// Since when each failing persister loop has been failing, and the last failure's kind.
-#[derive(Default)]
-struct Stalls {
-    failing_since: HashMap<String, Instant>,
-    last_error: Option<String>,
-}
+pub use stalls::PersisterHealth;
+use stalls::{ErrorKind, Stalls};
 
 /// Every metric of one server instance. Each `Application` has its own registry, so tests
 /// running several apps in one process do not mix their figures.
@@ -57,6 +43,7 @@ pub struct Metrics {
     persister_stalled: Gauge<f64, AtomicU64>,
     persister_last_error: Family<ErrorKind, Gauge>,
     redis_verified: Gauge,
+    rate_limited_clients: Family<Limit, Gauge>,
     stalls: Mutex<Stalls>,
 }
 
@@ -73,6 +60,7 @@ impl Default for Metrics {
         let persister_stalled = Gauge::<f64, AtomicU64>::default();
         let persister_last_error = Family::<ErrorKind, Gauge>::default();
         let redis_verified = Gauge::default();
+        let rate_limited_clients = Family::<Limit, Gauge>::default();
 
         let mut registry = Registry::with_prefix("flashsale");
         registry.register(
@@ -125,12 +113,18 @@ impl Default for Metrics {
             "1 while Redis's data is verified against Postgres and orders may sell (redis_gate)",
             redis_verified.clone(),
         );
+        registry.register(
+            "rate_limited_clients",
+            "Clients the rate limiters remember, by limit (buyer, ip); each stays under its cap",
+            rate_limited_clients.clone(),
+        );
         Self {
             registry,
             dead_letters,
             persister_stalled,
             persister_last_error,
             redis_verified,
+            rate_limited_clients,
             stalls: Mutex::default(),
             order_attempts,
             order_duration,
@@ -180,43 +174,12 @@ impl Metrics {
             .set(i64::try_from(pending).unwrap_or(i64::MAX));
     }
 
-    /// A persister loop's step failed: its stall starts now unless it is already failing.
-    pub fn persister_failed(&self, consumer: &str, kind: &str) {
-        let mut stalls = self.stalls.lock().unwrap_or_else(|e| e.into_inner());
-        if !stalls.failing_since.contains_key(consumer) {
-            stalls
-                .failing_since
-                .insert(consumer.to_owned(), Instant::now());
-        }
-        if stalls.last_error.as_deref() != Some(kind) {
-            // One series at a time: the label set stays as small as the set of kinds seen.
-            if let Some(previous) = stalls.last_error.replace(kind.to_owned()) {
-                self.persister_last_error
-                    .remove(&ErrorKind { kind: previous });
-            }
-            self.persister_last_error
-                .get_or_create(&ErrorKind {
-                    kind: kind.to_owned(),
-                })
-                .set(1);
-        }
-    }
-
-    /// A persister loop's step succeeded: its stall, if any, is over.
-    pub fn persister_recovered(&self, consumer: &str) {
-        let mut stalls = self.stalls.lock().unwrap_or_else(|e| e.into_inner());
-        stalls.failing_since.remove(consumer);
-    }
-
-    pub fn persister_health(&self) -> PersisterHealth {
-        let stalls = self.stalls.lock().unwrap_or_else(|e| e.into_inner());
-        PersisterHealth {
-            stalled_seconds: stalls
-                .failing_since
-                .values()
-                .map(|since| since.elapsed().as_secs_f64())
-                .fold(0.0, f64::max),
-            last_error: stalls.last_error.clone(),
+    /// Sizes of the per-buyer and per-IP limiters' maps, read when scraped.
+    pub fn set_rate_limited_clients(&self, (buyers, ips): (usize, usize)) {
+        for (limit, count) in [("buyer", buyers), ("ip", ips)] {
+            self.rate_limited_clients
+                .get_or_create(&Limit { limit })
+                .set(i64::try_from(count).unwrap_or(i64::MAX));
         }
     }
 
