@@ -21,6 +21,7 @@
 //! server's data until the next poll, at most `POLL_EVERY` later.
 use crate::error::Result;
 use crate::metrics::Metrics;
+use crate::postgres;
 use crate::reconcile;
 use crate::redis::RedisStore;
 use sqlx::PgPool;
@@ -74,6 +75,7 @@ pub async fn check(redis: &RedisStore, db: &PgPool, gate: &RedisGate) -> Result<
     tracing::warn!(run_id = %identity.run_id, verified = ?identity.verified,
         "Redis serves data not verified yet: orders wait while every sale is checked");
     let sales = within(VERIFY_TIMEOUT, reconcile::verify_all(redis, db)).await?;
+    postgres::deployments::record_verified(db, redis.keys().prefix(), &identity.run_id).await?;
     redis.mark_verified(&identity.run_id).await?;
     tracing::info!(run_id = %identity.run_id, sales, "Redis verified");
     Ok(true)

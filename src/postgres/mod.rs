@@ -4,6 +4,7 @@
 //! needs a live database.
 mod batch;
 pub mod classic;
+pub mod deployments;
 mod errors;
 pub mod orders;
 pub mod sale_list;

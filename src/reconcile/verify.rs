@@ -8,8 +8,10 @@ use crate::postgres;
 use crate::redis::RedisStore;
 use sqlx::PgPool;
 
-/// Verifies the sales in the persisters' index (what Redis holds) and Postgres's sales that
-/// have not ended (what Redis may have lost). Returns how many were verified.
+/// Verifies the sales in the persisters' index (what Redis holds) and, if this deployment's
+/// Redis was verified before (so an empty Redis lost its sales rather than being new),
+/// Postgres's sales that have not ended (what Redis may have lost). Returns how many were
+/// verified.
 ///
 /// Per sale: a sale Redis lost is restored (buyers, idempotency keys, counters). A sale it
 /// holds gets Postgres's pause and end applied again, its idempotency keys written again and each buyer's count raised to what was
@@ -21,9 +23,11 @@ pub async fn verify_all(redis: &RedisStore, db: &PgPool) -> Result<usize> {
         .orders_stream("verifier".to_owned())
         .active_sales()
         .await?;
-    for sale in postgres::sales::unended_ids(db).await? {
-        if !sales.contains(&sale) {
-            sales.push(sale);
+    if postgres::deployments::was_verified(db, redis.keys().prefix()).await? {
+        for sale in postgres::sales::unended_ids(db).await? {
+            if !sales.contains(&sale) {
+                sales.push(sale);
+            }
         }
     }
     for sale in &sales {

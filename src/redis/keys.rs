@@ -37,6 +37,11 @@ impl KeySpace {
         })
     }
 
+    /// What tells this deployment's keys apart in a shared Redis.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
     pub fn sale(&self, id: &SaleId) -> SaleKeys {
         let base = format!("{}:{{{}}}", self.prefix, id);
         SaleKeys {
