@@ -173,24 +173,24 @@ fn definition(id: &SaleId, row: &PgRow) -> Result<SaleDefinition> {
 
 /// Ids of every sale, oldest first.
 pub async fn ids(db: &PgPool) -> Result<Vec<SaleId>> {
-    let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM sales ORDER BY created_at")
+    let ids = sqlx::query_scalar("SELECT id FROM sales ORDER BY created_at")
         .fetch_all(db)
         .await?;
-    ids.iter()
-        .map(|id| {
-            SaleId::parse(id).map_err(|e| anyhow::anyhow!("stored sale id {id:?}: {e}").into())
-        })
-        .collect()
+    stored_ids(ids)
 }
 
 /// Ids of the sales that have not ended (by Postgres's clock), oldest first: those Redis must
 /// hold.
 pub async fn unended_ids(db: &PgPool) -> Result<Vec<SaleId>> {
-    let ids: Vec<String> = sqlx::query_scalar(
+    let ids = sqlx::query_scalar(
         "SELECT id FROM sales WHERE ends_at IS NULL OR ends_at > now() ORDER BY created_at",
     )
     .fetch_all(db)
     .await?;
+    stored_ids(ids)
+}
+
+fn stored_ids(ids: Vec<String>) -> Result<Vec<SaleId>> {
     ids.iter()
         .map(|id| {
             SaleId::parse(id).map_err(|e| anyhow::anyhow!("stored sale id {id:?}: {e}").into())

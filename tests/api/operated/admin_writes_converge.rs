@@ -38,6 +38,20 @@ async fn postgres_total(app: &TestApp, sale: &str) -> i64 {
         .unwrap()
 }
 
+/// The app on a Redis of the test's own (pausing the shared one would stall every test), and a
+/// connection to that Redis.
+async fn app_on_own_redis() -> (RedisProcess, TestApp, MultiplexedConnection) {
+    let redis_server = RedisProcess::start().await;
+    let url = redis_server.url();
+    let app = spawn_app_with(|s| s.redis_url = url).await;
+    let redis = redis::Client::open(redis_server.url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    (redis_server, app, redis)
+}
+
 async fn restock(app: &TestApp, sale: &str, key: &str) -> reqwest::Response {
     app.http
         .post(format!("{}/admin/sales/{sale}/restock", app.address))
@@ -52,14 +66,7 @@ async fn restock(app: &TestApp, sale: &str, key: &str) -> reqwest::Response {
 #[tokio::test]
 async fn a_restock_that_timed_out_in_redis_never_sells_more_than_postgres_knows_and_its_retry_converges()
  {
-    let redis_server = RedisProcess::start().await;
-    let url = redis_server.url();
-    let app = spawn_app_with(|s| s.redis_url = url).await;
-    let mut redis = redis::Client::open(redis_server.url())
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap();
+    let (_redis_server, app, mut redis) = app_on_own_redis().await;
     app.create_sale("paused", 100, json!({ "per_user_limit": 1 }))
         .await;
     for n in 0..10 {
@@ -110,14 +117,7 @@ async fn a_restock_that_timed_out_in_redis_never_sells_more_than_postgres_knows_
 
 #[tokio::test]
 async fn a_create_that_timed_out_in_redis_is_completed_by_its_retry_without_erasing_orders() {
-    let redis_server = RedisProcess::start().await;
-    let url = redis_server.url();
-    let app = spawn_app_with(|s| s.redis_url = url).await;
-    let mut redis = redis::Client::open(redis_server.url())
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap();
+    let (_redis_server, app, mut redis) = app_on_own_redis().await;
     let definition = json!({ "starts_at": "2020-01-01T00:00:00Z", "per_user_limit": 1 });
 
     pause_writes(&mut redis, 1_500).await;
