@@ -40,21 +40,6 @@ pub async fn find(db: &PgPool, sale: &SaleId, order: OrderId) -> Result<Option<O
     }))
 }
 
-pub async fn settled(db: &PgPool, sale: &SaleId) -> Result<Settled> {
-    let row = sqlx::query(
-        "SELECT COALESCE(SUM(quantity) FILTER (WHERE status = 'confirmed'), 0)::int8 AS confirmed,
-                COALESCE(SUM(quantity) FILTER (WHERE status = 'rejected'), 0)::int8 AS rejected
-         FROM orders WHERE sale_id = $1",
-    )
-    .bind(sale.as_str())
-    .fetch_one(db)
-    .await?;
-    Ok(Settled {
-        confirmed: row.try_get("confirmed")?,
-        rejected: row.try_get("rejected")?,
-    })
-}
-
 /// Each buyer's confirmed quantity, to rebuild the per-user limit after Redis lost it.
 pub async fn confirmed_by_buyer(db: &PgPool, sale: &SaleId) -> Result<Vec<(UserId, i64)>> {
     let rows = sqlx::query(

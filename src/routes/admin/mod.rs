@@ -116,7 +116,9 @@ impl AdminSale {
         engine: &Engine,
         definition: SaleDefinition,
     ) -> Result<Self> {
-        let settled = postgres::orders::settled(&state.db, &definition.id).await?;
+        let settled = postgres::orders::settlement(&state.db, &definition.id, &[])
+            .await?
+            .settled;
         let live = engine.live_sale(&definition.id).await?;
         let dead_letters = state.redis.dead_letters(&definition.id).await?;
         let persisted = settled.confirmed + settled.rejected;
