@@ -1,5 +1,7 @@
--- reserve.lua: one order attempt, all or nothing. Every check runs before the first write, so a
--- refused attempt changes nothing; Redis runs the script atomically, so stock never goes below 0.
+-- reserve.lua: a batch of order attempts on one sale, decided one by one in the order given,
+-- each with exactly the rules it would meet alone (a batch of one is a lone attempt). Every check
+-- of an attempt runs before its writes, so a refused attempt changes nothing; Redis runs the
+-- script atomically, so stock never goes below 0.
 --
 -- KEYS[1] sale hash: per_user_limit, starts_at, ends_at (ms, '' = open-ended), stock_left, reserved,
 --         paused ('1' while an operator has paused the sale, else absent)
@@ -7,75 +9,134 @@
 -- KEYS[3] idempotency hash: "user_id \t key" -> "order_id \t user_id \t quantity \t created_ms"
 -- KEYS[4] pending hash: order_id -> "user_id \t quantity \t created_ms [\t key]", until persisted
 -- KEYS[5] orders stream, read by the persister (an idempotency_key field when there is a key)
--- ARGV[1] user_id, ARGV[2] quantity, ARGV[3] order_id (UUIDv7), ARGV[4] idempotency key or ''
+-- ARGV    four per attempt: user_id, quantity, order_id (UUIDv7), idempotency key or ''
 --
--- Returns {'accepted', order_id, created_ms} for a new order, {'replayed', order_id, created_ms}
--- for a repeated idempotency key, or {reason} with reason one of sale_not_found,
--- idempotency_key_reused, sale_ended, sale_paused, sale_not_started, sold_out,
--- purchase_limit_exceeded, insufficient_stock.
+-- Returns one reply per attempt, in order: {'accepted', order_id, created_ms} for a new order,
+-- {'replayed', order_id, created_ms} for a repeated idempotency key, or {reason} with reason one
+-- of sale_not_found, idempotency_key_reused, sale_ended, sale_paused, sale_not_started,
+-- sold_out, purchase_limit_exceeded, insufficient_stock.
+local attempts = #ARGV / 4
+local replies = {}
 local sale = redis.call('HMGET', KEYS[1], 'starts_at', 'ends_at', 'per_user_limit', 'stock_left',
   'paused')
 if not sale[1] then
-  return {'sale_not_found'}
-end
-local user, quantity, order_id, key = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4]
-
--- A retry must get its original answer even after the sale sold out or ended. Keys are scoped
--- by buyer: another buyer's use of the same key neither blocks nor reveals this one's.
--- Sales loaded before that scoping hold bare-key fields; one of those counts only for its buyer.
-local scoped = user .. '\t' .. key
-if key ~= '' then
-  local earlier = redis.call('HGET', KEYS[3], scoped) or redis.call('HGET', KEYS[3], key)
-  if earlier then
-    local id, buyer, qty, created = string.match(earlier, '^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)$')
-    if buyer == user then
-      if tonumber(qty) == quantity then
-        return {'replayed', id, created}
-      end
-      return {'idempotency_key_reused'}
-    end
+  for i = 1, attempts do
+    replies[i] = {'sale_not_found'}
   end
+  return replies
 end
 
 -- Redis's clock, not each instance's, decides the window: all instances open at the same instant.
+-- One reading serves the batch: its attempts arrived together.
 local time = redis.call('TIME')
 local now = string.format('%d', tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000))
 -- An end is final and outranks a pause, which is temporary (and ending an upcoming sale may
 -- leave starts_at after ends_at while a preload races the end: still ended).
+local closed = nil
 if sale[2] ~= '' and tonumber(now) >= tonumber(sale[2]) then
-  return {'sale_ended'}
+  closed = 'sale_ended'
+elseif sale[5] == '1' then
+  closed = 'sale_paused'
+elseif tonumber(now) < tonumber(sale[1]) then
+  closed = 'sale_not_started'
 end
-if sale[5] == '1' then
-  return {'sale_paused'}
-end
-if tonumber(now) < tonumber(sale[1]) then
-  return {'sale_not_started'}
+local limit, left, taken = tonumber(sale[3]), tonumber(sale[4]), 0
+
+-- The batch's writes to the hashes are gathered and made once at the end; until then these
+-- tables are what later attempts of the batch read, so they see earlier ones as if written.
+local bought, bought_writes = {}, {}
+local records, record_writes = {}, {}
+local pending_writes = {}
+
+-- A retry must get its original answer even after the sale sold out or ended. Keys are scoped
+-- by buyer: another buyer's use of the same key neither blocks nor reveals this one's.
+-- Sales loaded before that scoping hold bare-key fields; one of those counts only for its buyer.
+local function earlier_answer(user, quantity, key, scoped)
+  local earlier = records[scoped] or redis.call('HGET', KEYS[3], scoped)
+    or redis.call('HGET', KEYS[3], key)
+  if not earlier then
+    return nil
+  end
+  local id, buyer, qty, created = string.match(earlier, '^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)$')
+  if buyer ~= user then
+    return nil
+  end
+  if tonumber(qty) == quantity then
+    return {'replayed', id, created}
+  end
+  return {'idempotency_key_reused'}
 end
 
-local left = tonumber(sale[4])
-if left <= 0 then
-  return {'sold_out'}
-end
-local bought = tonumber(redis.call('HGET', KEYS[2], user) or '0')
-if bought + quantity > tonumber(sale[3]) then
-  return {'purchase_limit_exceeded'}
-end
-if left < quantity then
-  return {'insufficient_stock'}
+local function decide(user, quantity_arg, order_id, key)
+  local quantity = tonumber(quantity_arg)
+  local scoped = user .. '\t' .. key
+  if key ~= '' then
+    local answer = earlier_answer(user, quantity, key, scoped)
+    if answer then
+      return answer
+    end
+  end
+  if closed then
+    return {closed}
+  end
+  if left <= 0 then
+    return {'sold_out'}
+  end
+  local so_far = bought[user]
+  if not so_far then
+    so_far = tonumber(redis.call('HGET', KEYS[2], user) or '0')
+  end
+  if so_far + quantity > limit then
+    return {'purchase_limit_exceeded'}
+  end
+  if left < quantity then
+    return {'insufficient_stock'}
+  end
+
+  left, taken = left - quantity, taken + quantity
+  if not bought[user] then
+    table.insert(bought_writes, user)
+  end
+  bought[user] = so_far + quantity
+  -- The key travels with the order, so Postgres keeps it and a lost sale can be restored with it.
+  local pending = user .. '\t' .. quantity_arg .. '\t' .. now
+  if key ~= '' then
+    redis.call('XADD', KEYS[5], '*', 'order_id', order_id, 'user_id', user, 'quantity',
+      quantity_arg, 'created_ms', now, 'idempotency_key', key)
+    pending = pending .. '\t' .. key
+    records[scoped] = order_id .. '\t' .. user .. '\t' .. quantity_arg .. '\t' .. now
+    table.insert(record_writes, scoped)
+  else
+    redis.call('XADD', KEYS[5], '*', 'order_id', order_id, 'user_id', user, 'quantity',
+      quantity_arg, 'created_ms', now)
+  end
+  table.insert(pending_writes, order_id)
+  table.insert(pending_writes, pending)
+  return {'accepted', order_id, now}
 end
 
-redis.call('HINCRBY', KEYS[1], 'stock_left', -quantity)
-redis.call('HINCRBY', KEYS[1], 'reserved', quantity)
-redis.call('HINCRBY', KEYS[2], user, quantity)
--- The key travels with the order, so Postgres keeps it and a lost sale can be restored with it.
-local entry = {'order_id', order_id, 'user_id', user, 'quantity', ARGV[2], 'created_ms', now}
-local pending = user .. '\t' .. ARGV[2] .. '\t' .. now
-if key ~= '' then
-  table.insert(entry, 'idempotency_key')
-  table.insert(entry, key)
-  pending = pending .. '\t' .. key
-  redis.call('HSET', KEYS[3], scoped, order_id .. '\t' .. user .. '\t' .. ARGV[2] .. '\t' .. now)
+for i = 1, attempts do
+  local at = (i - 1) * 4
+  replies[i] = decide(ARGV[at + 1], ARGV[at + 2], ARGV[at + 3], ARGV[at + 4])
 end
-redis.call('XADD', KEYS[5], '*', unpack(entry))
-redis.call('HSET', KEYS[4], order_id, pending)
-return {'accepted', order_id, now}
+
+if taken > 0 then
+  redis.call('HINCRBY', KEYS[1], 'stock_left', -taken)
+  redis.call('HINCRBY', KEYS[1], 'reserved', taken)
+  local fields = {}
+  for _, user in ipairs(bought_writes) do
+    table.insert(fields, user)
+    table.insert(fields, bought[user])
+  end
+  redis.call('HSET', KEYS[2], unpack(fields))
+  redis.call('HSET', KEYS[4], unpack(pending_writes))
+  if #record_writes > 0 then
+    fields = {}
+    for _, scoped in ipairs(record_writes) do
+      table.insert(fields, scoped)
+      table.insert(fields, records[scoped])
+    end
+    redis.call('HSET', KEYS[3], unpack(fields))
+  end
+end
+return replies

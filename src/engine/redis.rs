@@ -1,4 +1,5 @@
-//! The Redis engine: `lua/reserve.lua`, with the sold-out fast path in front of it.
+//! The Redis engine: `lua/reserve.lua` through the group commit, with the sold-out fast path
+//! in front of it.
 use super::StockEngine;
 use crate::domain::{LiveSale, OrderAttempt, OrderId, Refusal, Reservation, SaleId};
 use crate::error::ApiError;
@@ -52,13 +53,7 @@ impl StockEngine for RedisEngine {
             }
             let reservation = self
                 .store
-                .reserve(
-                    &attempt.sale,
-                    &attempt.user,
-                    attempt.quantity,
-                    OrderId::generate(),
-                    attempt.idempotency_key.as_ref(),
-                )
+                .reserve(attempt.clone(), OrderId::generate())
                 .await
                 .inspect_err(|e| {
                     if lost_connection(e) {

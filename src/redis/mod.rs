@@ -5,6 +5,7 @@
 mod controls;
 mod dead_letters;
 mod entries;
+mod group_commit;
 mod identity;
 mod keys;
 mod orders_stream;
@@ -15,6 +16,7 @@ mod sales_index;
 
 pub use controls::Ending;
 pub use entries::{dead_entry, entry_time};
+pub use group_commit::MAX_BATCH;
 pub use identity::lost_connection;
 pub use keys::{KeySpace, SaleKeys};
 pub use orders_stream::OrdersStream;
@@ -63,6 +65,8 @@ pub struct RedisStore {
     /// For admin calls and the persister's acknowledgements.
     pool: deadpool_redis::Pool,
     keys: KeySpace,
+    /// The order path's group commit, shared by every clone.
+    lanes: group_commit::Lanes,
     /// How long the order path waits for Redis's answer before giving up with 503.
     order_timeout: Duration,
 }
@@ -79,6 +83,7 @@ impl RedisStore {
             hot,
             pool,
             keys,
+            lanes: group_commit::Lanes::default(),
             order_timeout: DEFAULT_ORDER_TIMEOUT,
         })
     }

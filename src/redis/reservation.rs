@@ -1,7 +1,7 @@
-//! The order path: one call of `lua/reserve.lua` per attempt.
-use super::{RedisStore, on_redis_thread};
-use crate::domain::{IdempotencyKey, OrderId, Quantity, Refusal, Reservation, SaleId, UserId};
-use crate::error::Result;
+//! The order path's script: one call of `lua/reserve.lua` decides a batch of attempts on a sale.
+use super::RedisStore;
+use crate::domain::{IdempotencyKey, OrderAttempt, OrderId, Refusal, Reservation, SaleId};
+use crate::error::{ApiError, Result};
 use chrono::DateTime;
 use redis::Script;
 use std::sync::LazyLock;
@@ -9,31 +9,66 @@ use std::sync::LazyLock;
 static RESERVE: LazyLock<Script> =
     LazyLock::new(|| Script::new(include_str!("../../lua/reserve.lua")));
 
+/// Why a batch got no decisions: every attempt in it shares the failure.
+#[derive(Debug, Clone)]
+pub(super) enum BatchFailure {
+    Redis(redis::RedisError),
+    /// The script answered something this version cannot read: a bug, not an outage.
+    Malformed(String),
+}
+
+impl From<BatchFailure> for ApiError {
+    fn from(failure: BatchFailure) -> Self {
+        match failure {
+            BatchFailure::Redis(e) => ApiError::from_redis(e),
+            BatchFailure::Malformed(reply) => ApiError::Unexpected(anyhow::anyhow!(
+                "unexpected reply from reserve.lua: {reply}"
+            )),
+        }
+    }
+}
+
 impl RedisStore {
-    /// Checks and takes stock for one order in a single atomic step. `order_id` is used only
-    /// if the order is accepted.
-    #[tracing::instrument(name = "redis reserve", skip_all)]
-    pub async fn reserve(
+    /// Decides these attempts on one sale in one atomic script call, in the order given, each
+    /// exactly as it would be decided alone; `order_id` is used only if its attempt is accepted.
+    /// The order path goes through `reserve`, which groups concurrent attempts into such calls.
+    pub async fn reserve_batch(
         &self,
         sale: &SaleId,
-        user: &UserId,
-        quantity: Quantity,
-        order_id: OrderId,
-        idempotency_key: Option<&IdempotencyKey>,
-    ) -> Result<Reservation> {
+        attempts: &[(OrderAttempt, OrderId)],
+    ) -> Result<Vec<Reservation>> {
+        Ok(self.call_reserve(sale, attempts).await?)
+    }
+
+    pub(super) async fn call_reserve(
+        &self,
+        sale: &SaleId,
+        attempts: &[(OrderAttempt, OrderId)],
+    ) -> std::result::Result<Vec<Reservation>, BatchFailure> {
         let keys = self.keys.sale(sale);
         let mut invocation = RESERVE.key(keys.all().as_slice());
-        invocation
-            .arg(user.as_str())
-            .arg(quantity.get())
-            .arg(order_id.to_string())
-            .arg(idempotency_key.map_or("", IdempotencyKey::as_str));
-        let mut hot = self.hot.clone();
-        // Sent, timed and answered on the Redis thread (see `on_redis_thread`).
-        let reply: Vec<String> =
-            on_redis_thread(async move { invocation.invoke_async(&mut hot).await }).await?;
-        parse_reply(&reply)
-            .ok_or_else(|| anyhow::anyhow!("unexpected reply from reserve.lua: {reply:?}").into())
+        for (attempt, order_id) in attempts {
+            invocation
+                .arg(attempt.user.as_str())
+                .arg(attempt.quantity.get())
+                .arg(order_id.to_string())
+                .arg(
+                    attempt
+                        .idempotency_key
+                        .as_ref()
+                        .map_or("", IdempotencyKey::as_str),
+                );
+        }
+        let replies: Vec<Vec<String>> = invocation
+            .invoke_async(&mut self.hot.clone())
+            .await
+            .map_err(BatchFailure::Redis)?;
+        let decisions: Option<Vec<Reservation>> =
+            replies.iter().map(|reply| parse_reply(reply)).collect();
+        match decisions {
+            Some(decisions) if decisions.len() == attempts.len() => Ok(decisions),
+            _ => Err(BatchFailure::Malformed(format!("{replies:?}"))),
+        }
     }
 }
 

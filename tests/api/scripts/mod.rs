@@ -6,6 +6,7 @@ mod load_sale;
 mod reconcile;
 mod replay_dead_letters;
 mod reserve;
+mod reserve_batch;
 mod reserve_keys;
 mod restock;
 

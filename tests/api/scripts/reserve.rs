@@ -1,5 +1,6 @@
-//! `lua/reserve.lua`: one order attempt, all or nothing; every refusal leaves the sale's keys
-//! byte-identical. Idempotency keys have their own file, `reserve_keys`.
+//! `lua/reserve.lua` with one attempt (a lone order): all or nothing; every refusal leaves the
+//! sale's keys byte-identical. Idempotency keys have their own file, `reserve_keys`; batches of
+//! attempts theirs, `reserve_batch`.
 use super::{Sale, fields, sale_hash};
 use crate::helpers::RedisProcess;
 use flashsale::domain::SaleId;
@@ -18,7 +19,7 @@ pub(super) async fn reserve(
     key: &str,
 ) -> (String, Vec<String>) {
     let order_id = uuid::Uuid::now_v7().to_string();
-    let reply = script()
+    let mut replies: Vec<Vec<String>> = script()
         .key(sale.keys.all().as_slice())
         .arg(user)
         .arg(quantity)
@@ -27,7 +28,8 @@ pub(super) async fn reserve(
         .invoke_async(&mut sale.redis.clone())
         .await
         .unwrap();
-    (order_id, reply)
+    assert_eq!(replies.len(), 1, "one reply per attempt");
+    (order_id, replies.remove(0))
 }
 
 /// Asserts that the attempt is refused for `reason` and that no key of the sale changed.
@@ -186,18 +188,18 @@ async fn a_redis_that_forgot_the_script_is_given_it_again_by_the_next_call() {
             .to_owned()
     };
 
-    let first: Vec<String> = call.invoke_async(&mut conn).await.unwrap();
-    assert_eq!(first[..2], ["accepted", "order-1"]);
+    let first: Vec<Vec<String>> = call.invoke_async(&mut conn).await.unwrap();
+    assert_eq!(first[0][..2], ["accepted", "order-1"]);
     let _: () = redis::cmd("SCRIPT")
         .arg("FLUSH")
         .query_async(&mut conn)
         .await
         .unwrap();
     let forgotten: Vec<bool> = known().query_async(&mut conn).await.unwrap();
-    let again: Vec<String> = call.invoke_async(&mut conn).await.unwrap();
+    let again: Vec<Vec<String>> = call.invoke_async(&mut conn).await.unwrap();
 
     assert_eq!(forgotten, [false], "SCRIPT FLUSH emptied the cache");
-    assert_eq!(again[..2], ["accepted", "order-1"]);
+    assert_eq!(again[0][..2], ["accepted", "order-1"]);
     let left: i64 = conn.hget(&keys.sale, "stock_left").await.unwrap();
     assert_eq!(left, 8, "both calls ran the script");
     let reloaded: Vec<bool> = known().query_async(&mut conn).await.unwrap();
