@@ -44,7 +44,23 @@ local limit, left, taken = tonumber(sale[3]), tonumber(sale[4]), 0
 
 -- The batch's writes to the hashes are gathered and made once at the end; until then these
 -- tables are what later attempts of the batch read, so they see earlier ones as if written.
+-- What each buyer bought so far comes in one read for the whole batch, when it can sell.
 local bought, bought_writes = {}, {}
+if not closed and left > 0 then
+  local users = {}
+  for i = 1, attempts do
+    local user = ARGV[(i - 1) * 4 + 1]
+    if not bought[user] then
+      bought[user] = 0
+      table.insert(users, user)
+    end
+  end
+  local so_far = redis.call('HMGET', KEYS[2], unpack(users))
+  for i, user in ipairs(users) do
+    bought[user] = tonumber(so_far[i] or '0')
+  end
+end
+local written = {}
 local records, record_writes = {}, {}
 local pending_writes = {}
 
@@ -83,9 +99,6 @@ local function decide(user, quantity_arg, order_id, key)
     return {'sold_out'}
   end
   local so_far = bought[user]
-  if not so_far then
-    so_far = tonumber(redis.call('HGET', KEYS[2], user) or '0')
-  end
   if so_far + quantity > limit then
     return {'purchase_limit_exceeded'}
   end
@@ -94,7 +107,8 @@ local function decide(user, quantity_arg, order_id, key)
   end
 
   left, taken = left - quantity, taken + quantity
-  if not bought[user] then
+  if not written[user] then
+    written[user] = true
     table.insert(bought_writes, user)
   end
   bought[user] = so_far + quantity

@@ -6,6 +6,7 @@
 use crate::domain::{Refusal, ValidationError};
 use crate::log_summary::LogSummary;
 use actix_web::http::{StatusCode, header};
+use actix_web::web::Bytes;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use std::fmt;
@@ -177,6 +178,38 @@ struct Problem<'a> {
     code: &'a str,
 }
 
+impl ApiError {
+    fn problem(&self) -> Problem<'static> {
+        Problem {
+            kind: format!("urn:flashsale:problem:{}", self.code()),
+            title: self.title(),
+            status: self.status_code().as_u16(),
+            detail: self.to_string(),
+            code: self.code(),
+        }
+    }
+}
+
+/// Refusals' documents never change: rendered once and shared, so a storm of `sold_out`
+/// answers costs no serialization.
+static REFUSAL_DOCUMENTS: LazyLock<Vec<(Refusal, Bytes)>> = LazyLock::new(|| {
+    Refusal::ALL
+        .iter()
+        .map(|&refusal| {
+            let document = serde_json::to_vec(&ApiError::Refused(refusal).problem());
+            (refusal, Bytes::from(document.unwrap_or_default()))
+        })
+        .collect()
+});
+
+fn refusal_document(refusal: Refusal) -> Bytes {
+    REFUSAL_DOCUMENTS
+        .iter()
+        .find(|(known, _)| *known == refusal)
+        .map(|(_, document)| document.clone())
+        .unwrap_or_default()
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
@@ -212,13 +245,6 @@ impl ResponseError for ApiError {
                 tracing::error!(error = ?self, kind, unlogged_since_last = suppressed, "request failed");
             }
         }
-        let problem = Problem {
-            kind: format!("urn:flashsale:problem:{}", self.code()),
-            title: self.title(),
-            status: status.as_u16(),
-            detail: self.to_string(),
-            code: self.code(),
-        };
         let mut response = HttpResponse::build(status);
         response.content_type("application/problem+json");
         match self {
@@ -237,7 +263,10 @@ impl ResponseError for ApiError {
             }
             _ => {}
         }
-        response.json(problem)
+        match self {
+            Self::Refused(refusal) => response.body(refusal_document(*refusal)),
+            _ => response.json(self.problem()),
+        }
     }
 }
 

@@ -7,14 +7,16 @@ use super::method_not_allowed;
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    // The order route first: actix tries resources in order, each dynamic one with a regex,
+    // and this is the route a flash sale's storm hits.
     cfg.service(
-        web::resource("/api/sales/{sale_id}")
-            .route(web::get().to(get_sale::get_sale))
+        web::resource("/api/sales/{sale_id}/orders")
+            .route(web::post().to(place_order::place_order))
             .default_service(method_not_allowed()),
     )
     .service(
-        web::resource("/api/sales/{sale_id}/orders")
-            .route(web::post().to(place_order::place_order))
+        web::resource("/api/sales/{sale_id}")
+            .route(web::get().to(get_sale::get_sale))
             .default_service(method_not_allowed()),
     )
     .service(
