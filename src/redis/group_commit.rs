@@ -1,8 +1,9 @@
-//! Group commit on the order path: attempts on a sale that arrive while a script call for that
-//! sale is in flight wait for it, then go together as the next call (`lua/reserve.lua` decides
-//! a batch in arrival order, each attempt by the single-attempt rules). No timer: a lone attempt
-//! is sent at once, and batches form only when attempts overlap, so they grow with the load and
-//! Redis pays its per-call cost once per batch instead of once per order.
+//! Group commit on the order path: attempts on a sale that arrive while script calls for that
+//! sale are in flight wait for one to return, then go together as the next call
+//! (`lua/reserve.lua` decides a batch in arrival order, each attempt by the single-attempt
+//! rules). No timer: a lone attempt is sent at once, and batches form only when attempts
+//! overlap, so they grow with the load and Redis pays its per-call cost once per batch instead
+//! of once per order.
 use super::reservation::BatchFailure;
 use super::{REDIS_IO, RedisStore};
 use crate::domain::{OrderAttempt, OrderId, Reservation, SaleId};
@@ -15,6 +16,11 @@ use tokio::sync::oneshot;
 /// and every attempt in it waits for the slowest.
 pub const MAX_BATCH: usize = 128;
 
+/// Calls in flight per sale: a second one keeps Redis busy while the first one's reply travels
+/// back, so the round trip is not paid between batches. Two are enough for that; more would
+/// only split the waiting attempts into smaller batches.
+const FLIGHTS_PER_SALE: usize = 2;
+
 type Answer = std::result::Result<Reservation, BatchFailure>;
 
 struct Waiter {
@@ -23,15 +29,21 @@ struct Waiter {
     answer: oneshot::Sender<Answer>,
 }
 
-/// The sales with a call in flight, each with the attempts waiting for the next one. Shared by
-/// every worker's store of an instance.
+/// A sale with calls in flight: how many, and the attempts waiting for the next call.
+#[derive(Default)]
+struct Lane {
+    flights: usize,
+    waiting: Vec<Waiter>,
+}
+
+/// The sales with calls in flight. Shared by every worker's store of an instance.
 #[derive(Clone, Default)]
-pub(super) struct Lanes(Arc<Mutex<HashMap<SaleId, Vec<Waiter>>>>);
+pub(super) struct Lanes(Arc<Mutex<HashMap<SaleId, Lane>>>);
 
 impl Lanes {
-    fn lock(&self) -> MutexGuard<'_, HashMap<SaleId, Vec<Waiter>>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<SaleId, Lane>> {
         // A panic while holding this lock cannot leave the map half-changed: every change is
-        // a single insert, push or remove.
+        // a single insert, push, count or remove.
         self.0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -50,21 +62,18 @@ impl RedisStore {
             order_id,
             answer,
         };
-        let first = {
+        let take_off = {
             let mut lanes = self.lanes.lock();
-            match lanes.get_mut(&sale) {
-                Some(waiting) => {
-                    waiting.push(waiter);
-                    None
-                }
-                None => {
-                    lanes.insert(sale.clone(), Vec::new());
-                    Some(waiter)
-                }
+            let lane = lanes.entry(sale.clone()).or_default();
+            lane.waiting.push(waiter);
+            let free = lane.flights < FLIGHTS_PER_SALE;
+            if free {
+                lane.flights += 1;
             }
+            free
         };
-        if let Some(waiter) = first {
-            REDIS_IO.spawn(self.clone().fly(sale, vec![waiter]));
+        if take_off {
+            REDIS_IO.spawn(self.clone().fly(sale));
         }
         let answer = decided.await.map_err(|_| {
             ApiError::Unexpected(anyhow::anyhow!("the order's batch ended without an answer"))
@@ -74,13 +83,13 @@ impl RedisStore {
 
     /// Sends batches for `sale` until no attempt is waiting. Runs on the Redis thread, so a
     /// reply is read, and the next batch sent, however busy the HTTP workers are.
-    async fn fly(self, sale: SaleId, mut batch: Vec<Waiter>) {
-        let mut lane = LaneGuard {
+    async fn fly(self, sale: SaleId) {
+        let mut flight = Flight {
             lanes: &self.lanes,
             sale: &sale,
-            closed: false,
+            landed: false,
         };
-        loop {
+        while let Some(batch) = flight.next_batch() {
             let attempts: Vec<(OrderAttempt, OrderId)> = batch
                 .iter()
                 .map(|w| (w.attempt.clone(), w.order_id))
@@ -97,46 +106,50 @@ impl RedisStore {
                     }
                 }
             }
-            batch = match lane.next_batch() {
-                Some(next) => next,
-                None => return,
-            };
         }
     }
 }
 
-/// Ends a sale's lane when its flight ends, even by a panic: attempts queued behind a lane
-/// left open would wait forever.
-struct LaneGuard<'a> {
+/// One flight of a sale's lane. It lands (and the lane closes with its last flight) when no
+/// attempt is waiting, or when it ends by a panic: attempts queued behind a lane whose flights
+/// are all gone would wait forever.
+struct Flight<'a> {
     lanes: &'a Lanes,
     sale: &'a SaleId,
-    closed: bool,
+    landed: bool,
 }
 
-impl LaneGuard<'_> {
-    /// The waiting attempts, oldest first, at most `MAX_BATCH`; `None` closes the lane.
+impl Flight<'_> {
+    /// The waiting attempts, oldest first, at most `MAX_BATCH`; `None` lands the flight.
     fn next_batch(&mut self) -> Option<Vec<Waiter>> {
         let mut lanes = self.lanes.lock();
-        let Some(waiting) = lanes.get_mut(self.sale) else {
-            self.closed = true;
-            return None;
-        };
-        if waiting.is_empty() {
-            lanes.remove(self.sale);
-            self.closed = true;
+        let lane = lanes.get_mut(self.sale)?;
+        if lane.waiting.is_empty() {
+            self.land(&mut lanes);
             return None;
         }
-        let take = waiting.len().min(MAX_BATCH);
-        Some(waiting.drain(..take).collect())
+        let take = lane.waiting.len().min(MAX_BATCH);
+        Some(lane.waiting.drain(..take).collect())
+    }
+
+    fn land(&mut self, lanes: &mut HashMap<SaleId, Lane>) {
+        self.landed = true;
+        let Some(lane) = lanes.get_mut(self.sale) else {
+            return;
+        };
+        lane.flights -= 1;
+        if lane.flights == 0 {
+            // Its waiters, if a panic left any, are dropped and get an error.
+            lanes.remove(self.sale);
+        }
     }
 }
 
-impl Drop for LaneGuard<'_> {
+impl Drop for Flight<'_> {
     fn drop(&mut self) {
-        // After a panic the lane's waiters are dropped and get an error instead of waiting
-        // forever. After a normal end the lane may already be another flight's: left alone.
-        if !self.closed {
-            self.lanes.lock().remove(self.sale);
+        if !self.landed {
+            let lanes = self.lanes;
+            self.land(&mut lanes.lock());
         }
     }
 }

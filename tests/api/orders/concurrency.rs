@@ -1,16 +1,33 @@
 //! Many buyers at once: exactly the stock is sold, and one buyer never gets past the limit.
-use crate::helpers::spawn_app;
+//! Attempts overlapping in time go to Redis in batches (the group commit), so these also prove
+//! that batching changes no answer.
+use crate::helpers::{TestApp, spawn_app};
+use futures::StreamExt;
 use futures::future::join_all;
 use serde_json::{Value, json};
 use std::collections::HashSet;
 
 #[tokio::test]
 async fn two_thousand_concurrent_buyers_get_exactly_the_stock_and_postgres_gets_every_order() {
+    two_thousand_buyers_for_a_hundred_units(2000).await;
+}
+
+#[tokio::test]
+async fn two_thousand_buyers_over_1024_connections_get_exactly_the_stock() {
+    two_thousand_buyers_for_a_hundred_units(1024).await;
+}
+
+/// 2,000 buyers, one unit each, at most `connections` requests (each on its own connection)
+/// in flight at once.
+async fn two_thousand_buyers_for_a_hundred_units(connections: usize) {
     let app = spawn_app().await;
     app.create_sale("hot", 100, json!({})).await;
 
     let attempts = (0..2000).map(|n| app.order("hot", json!({ "user_id": format!("buyer-{n}") })));
-    let responses = join_all(attempts).await;
+    let responses: Vec<_> = futures::stream::iter(attempts)
+        .buffer_unordered(connections)
+        .collect()
+        .await;
 
     let mut accepted = 0;
     let mut sold_out = 0;
@@ -27,7 +44,10 @@ async fn two_thousand_concurrent_buyers_get_exactly_the_stock_and_postgres_gets_
     }
     assert_eq!((accepted, sold_out), (100, 1900));
     assert_eq!(app.stock_left("hot").await, 0);
+    assert_everything_persisted(&app).await;
+}
 
+async fn assert_everything_persisted(app: &TestApp) {
     let sale = app.wait_until_persisted("hot").await;
     assert_eq!(sale["confirmed"], 100);
     let orders = app.orders_in_postgres("hot").await;
