@@ -3,6 +3,7 @@
 use clap::Args;
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -36,9 +37,16 @@ pub struct Settings {
     pub redis_prefix: String,
 
     /// How order attempts are decided: `redis` (the product) or a classic strategy kept for
-    /// comparison (`pg-lock`, `pg-optimistic`, `pg-conditional`, `queue`).
+    /// comparison (`pg-lock`, `pg-optimistic`, `pg-conditional`, `queue`, `file-lock`).
     #[arg(long, env = "FLASHSALE_ENGINE", value_enum, default_value_t = EngineKind::Redis)]
     pub engine: EngineKind,
+
+    /// The `file-lock` engine's lock files, one per sale; defaults to `flashsale-locks` in the
+    /// system's temporary directory. Instances exclude each other only through the same
+    /// directory on the same host, and a lock file deleted while held (a temporary-files
+    /// cleaner) lets two attempts in at once, so nothing else may delete files in it.
+    #[arg(long, env = "FLASHSALE_FILE_LOCK_DIR")]
+    pub file_lock_dir: Option<PathBuf>,
 
     /// HTTP worker threads; defaults to the number of CPUs.
     #[arg(long, env = "FLASHSALE_WORKERS")]
@@ -134,6 +142,12 @@ impl Settings {
         })
     }
 
+    pub fn file_lock_dir(&self) -> PathBuf {
+        self.file_lock_dir
+            .clone()
+            .unwrap_or_else(|| std::env::temp_dir().join("flashsale-locks"))
+    }
+
     pub fn sold_out_recheck(&self) -> Duration {
         Duration::from_millis(self.sold_out_recheck_ms)
     }
@@ -177,4 +191,5 @@ pub enum EngineKind {
     PgOptimistic,
     PgConditional,
     Queue,
+    FileLock,
 }

@@ -87,6 +87,7 @@ impl Application {
             &db,
             SoldOutCache::new(settings.sold_out_recheck()),
             &redis_gate,
+            settings.file_lock_dir(),
         );
         let rate_limits = Arc::new(RateLimits::new(
             settings.rate_per_user,

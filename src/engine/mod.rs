@@ -7,11 +7,13 @@
 //! - `pg-lock`: `SELECT … FOR UPDATE` on the sale row, then update and insert;
 //! - `pg-optimistic`: `UPDATE … WHERE sold = <read value>`, retried on conflict;
 //! - `pg-conditional`: `UPDATE … WHERE sold + q <= stock_total`;
-//! - `queue`: one worker task that runs every order in turn.
+//! - `queue`: one worker task that runs every order in turn;
+//! - `file-lock`: PHP's `flock` on a lock file per sale around `pg-lock`'s read and write,
+//!   without the row lock; it holds on one host only.
 mod classic;
 mod redis;
 
-pub use classic::{PostgresEngine, QueueEngine, Strategy};
+pub use classic::{FileLockEngine, PostgresEngine, QueueEngine, Strategy};
 pub use redis::RedisEngine;
 
 use crate::configuration::EngineKind;
@@ -23,6 +25,7 @@ use crate::sold_out::SoldOutCache;
 use futures_util::future::BoxFuture;
 use sqlx::PgPool;
 use std::ops::Deref;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 pub trait StockEngine: Send + Sync {
@@ -72,6 +75,7 @@ impl EngineFactory {
         db: &PgPool,
         sold_out: SoldOutCache,
         gate: &Arc<RedisGate>,
+        file_lock_dir: PathBuf,
     ) -> Self {
         let shared: Arc<dyn StockEngine> = match kind {
             EngineKind::Redis => {
@@ -89,6 +93,7 @@ impl EngineFactory {
                 Arc::new(PostgresEngine::new(db.clone(), Strategy::Conditional))
             }
             EngineKind::Queue => Arc::new(QueueEngine::start(db.clone())),
+            EngineKind::FileLock => Arc::new(FileLockEngine::new(db.clone(), file_lock_dir)),
         };
         Self::Shared(shared)
     }

@@ -81,7 +81,7 @@ pub async fn snapshot(
     }))
 }
 
-/// Takes stock from a locked sale row.
+/// Takes stock from a sale row no other attempt can change meanwhile (row lock or file lock).
 pub async fn take_stock(conn: &mut PgConnection, attempt: &OrderAttempt) -> Result<()> {
     sqlx::query("UPDATE sales SET sold = sold + $2 WHERE id = $1")
         .bind(attempt.sale.as_str())

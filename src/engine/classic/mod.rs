@@ -3,10 +3,13 @@
 //!
 //! The three Postgres strategies take the sale row's lock before reading the buyer's earlier
 //! orders, so that read sees every committed order and the per-user limit and idempotency keys
-//! hold under concurrency; the queue engine runs the locking one, one order at a time.
+//! hold under concurrency; the queue engine runs the locking one, one order at a time, and the
+//! file-lock engine runs it without the row lock inside a lock file's `flock`.
+mod file_lock;
 mod queue;
 mod rules;
 
+pub use file_lock::FileLockEngine;
 pub use queue::QueueEngine;
 
 use super::StockEngine;
@@ -43,12 +46,7 @@ impl PostgresEngine {
 
     async fn decide(&self, attempt: &OrderAttempt) -> Result<Reservation> {
         match self.strategy {
-            Strategy::Lock => {
-                let mut tx = self.db.begin().await?;
-                let reservation = locked(&mut tx, attempt).await?;
-                tx.commit().await?;
-                Ok(reservation)
-            }
+            Strategy::Lock => read_check_write(&self.db, attempt, true).await,
             Strategy::Optimistic => optimistic(&self.db, attempt).await,
             Strategy::Conditional => conditional(&self.db, attempt).await,
         }
@@ -76,15 +74,24 @@ impl StockEngine for PostgresEngine {
     }
 }
 
-/// The pessimistic path, also run by the queue engine's worker: lock, check, write.
-async fn locked(tx: &mut PgConnection, attempt: &OrderAttempt) -> Result<Reservation> {
-    let Some(snapshot) = classic::snapshot(tx, attempt, true).await? else {
-        return Ok(Reservation::Refused(Refusal::SaleNotFound));
+/// The pessimistic path, in one transaction: read, check, write. `row_lock` takes the sale
+/// row's lock for the read; without it the caller must keep every other attempt on the sale
+/// out until this returns (the file-lock engine's `flock`).
+async fn read_check_write(
+    db: &PgPool,
+    attempt: &OrderAttempt,
+    row_lock: bool,
+) -> Result<Reservation> {
+    let mut tx = db.begin().await?;
+    let reservation = match classic::snapshot(&mut tx, attempt, row_lock).await? {
+        None => Reservation::Refused(Refusal::SaleNotFound),
+        Some(snapshot) => match check(&snapshot, attempt) {
+            Some(decided) => decided,
+            None => take_stock_and_insert(&mut tx, attempt).await?,
+        },
     };
-    if let Some(decided) = check(&snapshot, attempt) {
-        return Ok(decided);
-    }
-    take_stock_and_insert(tx, attempt).await
+    tx.commit().await?;
+    Ok(reservation)
 }
 
 async fn optimistic(db: &PgPool, attempt: &OrderAttempt) -> Result<Reservation> {

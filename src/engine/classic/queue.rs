@@ -1,6 +1,6 @@
 //! The queue engine: every order attempt waits its turn for one worker task, which decides it
 //! against Postgres on its own connection. No two orders ever race, and none run in parallel.
-use super::{PostgresEngine, Strategy, locked};
+use super::{PostgresEngine, Strategy, read_check_write};
 use crate::domain::{LiveSale, OrderAttempt, Reservation, SaleId};
 use crate::engine::StockEngine;
 use crate::error::{ApiError, Result};
@@ -33,13 +33,7 @@ impl QueueEngine {
 
 async fn work(db: PgPool, mut queue: mpsc::Receiver<Job>) {
     while let Some((attempt, reply)) = queue.recv().await {
-        let decided = async {
-            let mut tx = db.begin().await?;
-            let reservation = locked(&mut tx, &attempt).await?;
-            tx.commit().await?;
-            Ok(reservation)
-        }
-        .await;
+        let decided = read_check_write(&db, &attempt, true).await;
         // The buyer may have gone away; the order stands either way.
         let _ = reply.send(decided);
     }

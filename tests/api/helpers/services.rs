@@ -35,6 +35,7 @@ pub async fn test_settings() -> (Settings, String) {
         jwt_secret: None,
         redis_prefix: format!("t{}", uuid::Uuid::new_v4().simple()),
         engine: EngineKind::Redis,
+        file_lock_dir: None,
         workers: Some(1),
         db_max_connections: 5,
         sold_out_recheck_ms: 500,

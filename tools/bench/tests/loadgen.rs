@@ -23,6 +23,7 @@ async fn the_load_generator_sends_distinct_buyers_and_counts_every_answer() {
         jwt_secret: None,
         redis_prefix: format!("t{}", uuid::Uuid::new_v4().simple()),
         engine: EngineKind::Redis,
+        file_lock_dir: None,
         workers: Some(1),
         db_max_connections: 5,
         sold_out_recheck_ms: 500,

@@ -62,7 +62,7 @@ struct Scenario {
     stock: i64,
 }
 
-const SCENARIOS: [Scenario; 7] = [
+const SCENARIOS: [Scenario; 8] = [
     Scenario {
         name: "bare",
         engine: None,
@@ -96,6 +96,11 @@ const SCENARIOS: [Scenario; 7] = [
     Scenario {
         name: "queue",
         engine: Some("queue"),
+        stock: 1_000_000_000,
+    },
+    Scenario {
+        name: "file-lock",
+        engine: Some("file-lock"),
         stock: 1_000_000_000,
     },
 ];

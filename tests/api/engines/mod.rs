@@ -1,20 +1,45 @@
 //! The classic engines (kept for the benchmark) honour the same rules as the Redis engine.
+mod lock_files;
+
 use crate::helpers::{TestApp, assert_problem, spawn_app_with};
 use flashsale::configuration::EngineKind;
 use futures::future::join_all;
 use serde_json::{Value, json};
 use std::collections::HashSet;
+use std::path::Path;
 
 async fn spawn(engine: EngineKind) -> TestApp {
     spawn_app_with(|s| {
         s.engine = engine;
         s.db_max_connections = 10;
+        // Lock files of its own: tests selling sales of the same id would otherwise queue on
+        // each other's lock.
+        s.file_lock_dir = Some(
+            Path::new(env!("CARGO_TARGET_TMPDIR"))
+                .join("file-locks")
+                .join(uuid::Uuid::new_v4().simple().to_string()),
+        );
     })
     .await
 }
 
 async fn statuses(responses: Vec<reqwest::Response>) -> Vec<u16> {
     responses.iter().map(|r| r.status().as_u16()).collect()
+}
+
+fn answered(statuses: &[u16], status: u16) -> usize {
+    statuses.iter().filter(|s| **s == status).count()
+}
+
+/// The sale has `count` orders in Postgres, each of another buyer.
+async fn assert_one_order_each(app: &TestApp, sale: &str, count: usize) {
+    let orders = app.orders_in_postgres(sale).await;
+    let buyers: HashSet<_> = orders.iter().map(|o| &o.0).collect();
+    assert_eq!(
+        (orders.len(), buyers.len()),
+        (count, count),
+        "written before the answer"
+    );
 }
 
 async fn sells_exactly_the_stock_to_concurrent_buyers(engine: EngineKind) {
@@ -24,16 +49,9 @@ async fn sells_exactly_the_stock_to_concurrent_buyers(engine: EngineKind) {
     let attempts = (0..300).map(|n| app.order("hot", json!({ "user_id": format!("b{n}") })));
     let statuses = statuses(join_all(attempts).await).await;
 
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 202).count(),
-        40,
-        "{statuses:?}"
-    );
-    assert_eq!(statuses.iter().filter(|s| **s == 409).count(), 260);
-    let orders = app.orders_in_postgres("hot").await;
-    assert_eq!(orders.len(), 40, "written before the answer");
-    let buyers: HashSet<_> = orders.iter().map(|o| &o.0).collect();
-    assert_eq!(buyers.len(), 40);
+    assert_eq!(answered(&statuses, 202), 40, "{statuses:?}");
+    assert_eq!(answered(&statuses, 409), 260);
+    assert_one_order_each(&app, "hot", 40).await;
     let sale: Value = app.get("/api/sales/hot").await.json().await.unwrap();
     assert_eq!(
         (sale["stock_left"].as_i64(), sale["state"].as_str()),
@@ -54,11 +72,7 @@ async fn holds_the_per_user_limit_under_concurrency(engine: EngineKind) {
     let attempts = (0..30).map(|_| app.order("limited", json!({ "user_id": "greedy" })));
     let statuses = statuses(join_all(attempts).await).await;
 
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 202).count(),
-        2,
-        "{statuses:?}"
-    );
+    assert_eq!(answered(&statuses, 202), 2, "{statuses:?}");
     assert_eq!(app.orders_in_postgres("limited").await.len(), 2);
 }
 
@@ -202,4 +216,5 @@ engine_tests! {
     pg_optimistic => EngineKind::PgOptimistic,
     pg_conditional => EngineKind::PgConditional,
     queue => EngineKind::Queue,
+    file_lock => EngineKind::FileLock,
 }
