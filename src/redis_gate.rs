@@ -81,6 +81,26 @@ pub async fn check(redis: &RedisStore, db: &PgPool, gate: &RedisGate) -> Result<
     Ok(true)
 }
 
+/// Checks before the server takes its first request, so a Redis that can be verified sells
+/// from that request on: a verification is followed by the identity read that opens the gate
+/// (left to the watcher, the first orders raced it and got 503). If it fails (Postgres down)
+/// the watcher keeps trying.
+pub async fn open_before_serving(redis: &RedisStore, db: &PgPool, gate: &RedisGate) {
+    // A Redis restarting during the startup check could keep asking for another verification;
+    // after these the watcher carries on.
+    const ATTEMPTS: usize = 3;
+    for _ in 0..ATTEMPTS {
+        match check(redis, db, gate).await {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(e) => {
+                tracing::warn!(error = ?e, "Redis not verified at startup; orders wait");
+                return;
+            }
+        }
+    }
+}
+
 /// Runs [`check`] every `POLL_EVERY` (at once when the order path suspects Redis) until
 /// `shutdown`. A failed read or verification keeps the gate as it is if it was open (orders
 /// see the outage themselves) and closed if it was closed, and is retried.

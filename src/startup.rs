@@ -69,11 +69,7 @@ impl Application {
         };
 
         let redis_gate = Arc::new(RedisGate::default());
-        // One check before serving, so a verified Redis sells from the first request; if it
-        // fails (Postgres down, nothing verified yet) the watcher keeps trying.
-        if let Err(e) = redis_gate::check(&redis, &db, &redis_gate).await {
-            tracing::warn!(error = ?e, "Redis not verified at startup; orders wait");
-        }
+        redis_gate::open_before_serving(&redis, &db, &redis_gate).await;
         let redis_watcher = tokio::spawn(redis_gate::watch(
             redis.clone(),
             db.clone(),
