@@ -8,6 +8,8 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+const RESPONSE_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Fields per `HSET` when seeding, and `HSET`s per round trip.
 const SEED_FIELDS: u64 = 1_000;
 const SEED_PIPELINE: u64 = 20;
@@ -30,9 +32,12 @@ pub struct CommandCost {
 
 impl RedisOps {
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
-        let conn = redis::Client::open(url)?
+        let mut conn = redis::Client::open(url)?
             .get_multiplexed_async_connection()
             .await?;
+        // Seeding millions of buyers can meet an AOF rewrite's fork: wait it out rather than
+        // fail the run at the client's default half second.
+        conn.set_response_timeout(RESPONSE_TIMEOUT);
         Ok(Self { conn })
     }
 

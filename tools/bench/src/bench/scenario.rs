@@ -86,6 +86,8 @@ pub async fn measure(
         None => (None, None),
     };
     let memory_after = redis.used_memory().await?;
+    // Stopped first, so its persister cannot recreate the stream forgotten here.
+    drop(server);
     if scenario.engine.is_some() {
         let keys = KeySpace::new(&redis_prefix(run_id))?;
         redis.forget_sale(&keys, &SaleId::parse(&sale_id)?).await?;

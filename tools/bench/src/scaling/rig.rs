@@ -20,6 +20,8 @@ pub struct Rig<'a> {
     pub keys: KeySpace,
     server: UnderTest,
     processes: Processes,
+    /// Every sale made, to forget again once the server is stopped.
+    sales: Vec<String>,
 }
 
 /// What one point's orders cost.
@@ -56,13 +58,14 @@ impl<'a> Rig<'a> {
             log: &log,
         })
         .await?;
-        let rig = Self {
+        let mut rig = Self {
             args,
             run_id,
             db,
             keys: KeySpace::new(&redis_prefix(run_id))?,
             processes: Processes::find(Some(server.pid()), redis, db).await,
             server,
+            sales: Vec::new(),
         };
         let warmup = rig.sale(&format!("{series}-warmup"), PLENTY).await?;
         rig.load(&warmup, Limit::Duration(Duration::from_secs(1)), "warmup")
@@ -73,9 +76,10 @@ impl<'a> Rig<'a> {
     }
 
     /// Creates a sale; returns its id.
-    pub async fn sale(&self, label: &str, stock: i64) -> anyhow::Result<String> {
+    pub async fn sale(&mut self, label: &str, stock: i64) -> anyhow::Result<String> {
         let id = format!("bench-{}-{label}", self.run_id);
         self.server.create_sale(&id, stock).await?;
+        self.sales.push(id.clone());
         Ok(id)
     }
 
@@ -120,7 +124,24 @@ impl<'a> Rig<'a> {
         })
     }
 
+    /// Frees the sale's Redis memory at once. The server's persister may still recreate its
+    /// empty stream; [`Rig::stop`] forgets it again.
     pub async fn forget(&self, redis: &mut RedisOps, sale: &str) -> anyhow::Result<()> {
         redis.forget_sale(&self.keys, &SaleId::parse(sale)?).await
+    }
+
+    /// Stops the server, then forgets every sale it had, so nothing of the series stays behind.
+    pub async fn stop(self, redis: &mut RedisOps) -> anyhow::Result<()> {
+        let Self {
+            server,
+            sales,
+            keys,
+            ..
+        } = self;
+        drop(server);
+        for sale in sales {
+            redis.forget_sale(&keys, &SaleId::parse(&sale)?).await?;
+        }
+        Ok(())
     }
 }

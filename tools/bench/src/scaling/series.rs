@@ -47,7 +47,7 @@ pub async fn stock(
     db: &sqlx::PgPool,
     redis: &mut RedisOps,
 ) -> anyhow::Result<Vec<StockPoint>> {
-    let rig = Rig::start(args, run_id, db, redis, "stock").await?;
+    let mut rig = Rig::start(args, run_id, db, redis, "stock").await?;
     let mut points = Vec::new();
     for stock in powers_of_ten(3, args.max_stock) {
         eprintln!("scaling: stock {stock} ...");
@@ -57,6 +57,7 @@ pub async fn stock(
         rig.forget(redis, &sale).await?;
         points.push(StockPoint { stock, cost });
     }
+    rig.stop(redis).await?;
     Ok(points)
 }
 
@@ -67,7 +68,7 @@ pub async fn buyers(
     db: &sqlx::PgPool,
     redis: &mut RedisOps,
 ) -> anyhow::Result<Vec<BuyersPoint>> {
-    let rig = Rig::start(args, run_id, db, redis, "buyers").await?;
+    let mut rig = Rig::start(args, run_id, db, redis, "buyers").await?;
     let mut points = Vec::new();
     for buyers in powers_of_ten(4, args.max_buyers) {
         eprintln!("scaling: {buyers} buyers ...");
@@ -104,6 +105,7 @@ pub async fn buyers(
             cost,
         });
     }
+    rig.stop(redis).await?;
     Ok(points)
 }
 
