@@ -64,19 +64,33 @@ impl RedisOps {
         Ok(self.info_field("server", "process_id").await?.parse()?)
     }
 
-    /// `used_memory`, once Redis has freed in the background what an earlier `UNLINK` left
-    /// (else that freeing would be taken off the next figure).
-    pub async fn used_memory(&mut self) -> anyhow::Result<u64> {
-        for _ in 0..600 {
-            let info = self.info("memory").await?;
-            if field(&info, "lazyfree_pending_objects").is_none_or(|n| n == "0") {
-                return field(&info, "used_memory")
-                    .and_then(|n| n.parse().ok())
-                    .ok_or_else(|| anyhow::anyhow!("INFO memory has no used_memory"));
+    /// Waits until Redis works for nobody but its clients: no key still being freed in the
+    /// background after an `UNLINK`, no AOF rewrite or snapshot running. Both would be charged
+    /// to the next window (the freeing thread is Redis's own) or move its memory figure.
+    pub async fn quiesce(&mut self) -> anyhow::Result<()> {
+        for _ in 0..1_200 {
+            let info = self.info("memory").await? + &self.info("persistence").await?;
+            let busy = [
+                "lazyfree_pending_objects",
+                "aof_rewrite_in_progress",
+                "rdb_bgsave_in_progress",
+            ]
+            .iter()
+            .any(|name| field(&info, name).is_some_and(|n| n != "0"));
+            if !busy {
+                return Ok(());
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        anyhow::bail!("Redis is still freeing unlinked keys after 30 s")
+        anyhow::bail!("Redis is still freeing keys or rewriting its AOF after 60 s")
+    }
+
+    /// `used_memory`, once Redis is quiet (see [`RedisOps::quiesce`]).
+    pub async fn used_memory(&mut self) -> anyhow::Result<u64> {
+        self.quiesce().await?;
+        field(&self.info("memory").await?, "used_memory")
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| anyhow::anyhow!("INFO memory has no used_memory"))
     }
 
     pub async fn command_stats(&mut self) -> anyhow::Result<CommandStats> {

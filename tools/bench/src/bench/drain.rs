@@ -65,6 +65,7 @@ pub async fn measure(
     let mut settings = backlog.settings.persister.clone();
     settings.consumer = Some(format!("bench-drain-{run_id}-{}", backlog.sales));
     let (shutdown, metrics) = (CancellationToken::new(), Arc::new(Metrics::default()));
+    redis.quiesce().await?;
     let start = processes.snapshot();
     let started = Instant::now();
     let persisters = Persister::spawn_all(&store, db, &settings, &metrics, &shutdown);

@@ -63,6 +63,7 @@ pub async fn measure(
         }
         None => None,
     };
+    redis.quiesce().await?;
     let commands_before = redis.command_stats().await?;
     let quiet = processes.snapshot();
     tokio::time::sleep(IDLE).await;

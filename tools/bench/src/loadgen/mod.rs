@@ -233,3 +233,6 @@ fn new_histogram() -> Histogram<u64> {
     // 1 µs to 60 s at 3 significant digits; these bounds are valid, so this cannot fail.
     Histogram::new_with_bounds(1, 60_000_000, 3).expect("valid histogram bounds")
 }
+
+#[cfg(test)]
+mod tests;

@@ -104,8 +104,14 @@ impl<'a> Rig<'a> {
 
     /// Orders from new buyers until `limit`, measured until they are in Postgres. Every earlier
     /// order of the sale must be settled already.
-    pub async fn order_cost(&self, sale: &str, limit: Limit) -> anyhow::Result<OrderCost> {
+    pub async fn order_cost(
+        &self,
+        redis: &mut RedisOps,
+        sale: &str,
+        limit: Limit,
+    ) -> anyhow::Result<OrderCost> {
         let before = orders_in_postgres(self.db, sale).await?;
+        redis.quiesce().await?;
         let start = self.processes.snapshot();
         let report = self.load(sale, limit, "buyer").await?;
         self.server.settle(sale).await?;

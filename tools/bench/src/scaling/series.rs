@@ -53,7 +53,7 @@ pub async fn stock(
         eprintln!("scaling: stock {stock} ...");
         let sale = rig.sale(&format!("stock-{stock}"), stock as i64).await?;
         let limit = Limit::RequestsWithin(stock, Duration::from_secs(args.point_seconds));
-        let cost = rig.order_cost(&sale, limit).await?;
+        let cost = rig.order_cost(redis, &sale, limit).await?;
         rig.forget(redis, &sale).await?;
         points.push(StockPoint { stock, cost });
     }
@@ -95,7 +95,7 @@ pub async fn buyers(
         let seed_seconds = started.elapsed().as_secs_f64();
         let memory_after = redis.used_memory().await?;
         let limit = Limit::Duration(Duration::from_secs(args.point_seconds));
-        let cost = rig.order_cost(&sale, limit).await?;
+        let cost = rig.order_cost(redis, &sale, limit).await?;
         rig.forget(redis, &sale).await?;
         points.push(BuyersPoint {
             buyers,
