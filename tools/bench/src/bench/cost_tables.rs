@@ -5,6 +5,7 @@ use super::drain::Drain;
 use super::measured::Measured;
 use super::report::Run;
 use crate::cost::proc_stat;
+use crate::redis_ops::shared_with_others;
 
 /// How many of Redis's costliest commands are listed.
 const TOP_COMMANDS: usize = 10;
@@ -64,6 +65,16 @@ pub fn cpu(run: &Run) -> String {
             "\nRedis forks (an AOF rewrite) ended in a window and spent {:.1} ms, left out above.\n",
             forks as f64 / 1000.0
         );
+    }
+    for m in &run.scenarios {
+        if shared_with_others(m.requests + m.others_scripts_in_redis, m.requests) {
+            text += &format!(
+                "\n**{}: Redis ran {} scripts beyond this scenario's {} requests**: another \
+                 client's orders shared the window, so its Redis figures (CPU, bytes, commands) \
+                 are not its own. Rerun when Redis is quiet.\n",
+                m.name, m.others_scripts_in_redis, m.requests
+            );
+        }
     }
     if let Some(reserve) = run.scenarios.iter().find(|m| m.name == "redis reserve") {
         text += &commands(reserve);

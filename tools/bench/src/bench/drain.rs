@@ -3,7 +3,7 @@
 //! process, same code and settings), so this process's CPU is theirs.
 use crate::cost::{Cpu, Processes, per};
 use crate::loadgen::{self, Limit, LoadPlan};
-use crate::redis_ops::RedisOps;
+use crate::redis_ops::{RedisOps, scripts};
 use crate::under_test::{Launch, UnderTest, orders_in_postgres, redis_prefix};
 use anyhow::bail;
 use flashsale::configuration::Settings;
@@ -45,6 +45,8 @@ pub struct Drain {
     pub persister_us_per_order: Option<f64>,
     pub redis_us_per_order: Option<f64>,
     pub postgres_us_per_order: Option<f64>,
+    /// Scripts Redis ran while draining: none are the persister's, so another client's orders.
+    pub scripts_in_redis: u64,
 }
 
 /// Fills the sales' streams through the HTTP API with the persister off, then times the
@@ -66,6 +68,7 @@ pub async fn measure(
     settings.consumer = Some(format!("bench-drain-{run_id}-{}", backlog.sales));
     let (shutdown, metrics) = (CancellationToken::new(), Arc::new(Metrics::default()));
     redis.quiesce().await?;
+    let commands = redis.command_stats().await?;
     let start = processes.snapshot();
     let started = Instant::now();
     let persisters = Persister::spawn_all(&store, db, &settings, &metrics, &shutdown);
@@ -86,6 +89,7 @@ pub async fn measure(
         persister.await?;
     }
     let cpu = start.until(&processes.snapshot());
+    let scripts_in_redis = scripts(&redis.command_stats().await?.since(&commands));
 
     let keys = KeySpace::new(&redis_prefix(run_id))?;
     let mut in_postgres = 0;
@@ -107,6 +111,7 @@ pub async fn measure(
         redis_us_per_order: per(cpu.redis_us, orders),
         postgres_us_per_order: per(cpu.postgres_us, orders),
         cpu,
+        scripts_in_redis,
     })
 }
 

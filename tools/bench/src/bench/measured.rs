@@ -2,7 +2,7 @@
 //! what it cost each process in CPU time and Redis in memory.
 use crate::cost::{Cpu, per};
 use crate::loadgen::LoadReport;
-use crate::redis_ops::CommandCost;
+use crate::redis_ops::{CommandCost, scripts};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -39,6 +39,9 @@ pub struct Measured {
     pub cpu_us_per_order: PerProcess,
     /// Growth of Redis's `used_memory` per accepted order (warm-up included), once settled.
     pub redis_bytes_per_order: Option<f64>,
+    /// Scripts Redis ran beyond one per request of the window: another client's orders on the
+    /// shared Redis, whose cost is in this scenario's Redis figures.
+    pub others_scripts_in_redis: u64,
 }
 
 /// The scenario's sale, once settled.
@@ -126,6 +129,7 @@ impl Measured {
             redis_bytes_per_order: costs.redis_bytes.and_then(|bytes| {
                 (accepted_total > 0).then(|| bytes as f64 / accepted_total as f64)
             }),
+            others_scripts_in_redis: scripts(&costs.redis_commands).saturating_sub(report.requests),
             requests: report.requests,
             requests_per_second: report.throughput(),
             p50_ms: report.latency_ms(0.50),

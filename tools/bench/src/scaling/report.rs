@@ -4,6 +4,7 @@ use super::rig::OrderCost;
 use super::series::HTTP_SEED_MAX;
 use crate::bench::cost_tables::{cell, table};
 use crate::cost::proc_stat;
+use crate::redis_ops::shared_with_others;
 use std::path::Path;
 
 pub fn finish(scaling: &Scaling, out: &Path) -> anyhow::Result<()> {
@@ -112,7 +113,34 @@ fn markdown(scaling: &Scaling) -> String {
             }),
         );
     }
-    text
+    text + &shared_points(scaling)
+}
+
+/// A warning for each point whose window another client's orders shared on Redis.
+fn shared_points(scaling: &Scaling) -> String {
+    let stock = scaling
+        .stock
+        .iter()
+        .map(|p| (format!("stock {}", p.stock), &p.cost));
+    let buyers = (scaling.buyers.iter()).map(|p| (format!("{} buyers", p.buyers), &p.cost));
+    let mut shared: Vec<String> = stock
+        .chain(buyers)
+        .filter(|(_, c)| shared_with_others(c.scripts_in_redis, c.requests))
+        .map(|(name, _)| name)
+        .collect();
+    shared.extend(
+        (scaling.sales.iter())
+            .filter(|d| shared_with_others(d.scripts_in_redis, 0))
+            .map(|d| format!("{} sales", d.sales)),
+    );
+    match shared.is_empty() {
+        true => String::new(),
+        false => format!(
+            "\n**Redis ran another client's orders during: {}**; their Redis figures are not \
+             the point's own. Rerun them when Redis is quiet.\n",
+            shared.join(", ")
+        ),
+    }
 }
 
 const COST_HEADERS: [&str; 5] = [

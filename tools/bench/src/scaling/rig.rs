@@ -3,7 +3,7 @@
 use super::ScalingArgs;
 use crate::cost::{Cpu, Processes, per};
 use crate::loadgen::{self, Limit, LoadPlan};
-use crate::redis_ops::RedisOps;
+use crate::redis_ops::{RedisOps, scripts};
 use crate::under_test::{Launch, UnderTest, orders_in_postgres, redis_prefix};
 use flashsale::domain::SaleId;
 use flashsale::redis::KeySpace;
@@ -37,6 +37,8 @@ pub struct OrderCost {
     pub redis_us_per_order: Option<f64>,
     /// Per order persisted.
     pub postgres_us_per_order: Option<f64>,
+    /// Scripts Redis ran in the window, whoever sent them (see `redis_ops::shared_with_others`).
+    pub scripts_in_redis: u64,
 }
 
 impl<'a> Rig<'a> {
@@ -112,10 +114,12 @@ impl<'a> Rig<'a> {
     ) -> anyhow::Result<OrderCost> {
         let before = orders_in_postgres(self.db, sale).await?;
         redis.quiesce().await?;
+        let commands = redis.command_stats().await?;
         let start = self.processes.snapshot();
         let report = self.load(sale, limit, "buyer").await?;
         self.server.settle(sale).await?;
         let cpu = start.until(&self.processes.snapshot());
+        let scripts_in_redis = scripts(&redis.command_stats().await?.since(&commands));
         let persisted = orders_in_postgres(self.db, sale).await? - before;
         let accepted = report.count("accepted");
         Ok(OrderCost {
@@ -127,6 +131,7 @@ impl<'a> Rig<'a> {
             postgres_us_per_order: per(cpu.postgres_us, persisted.max(0) as u64),
             persisted,
             cpu,
+            scripts_in_redis,
         })
     }
 

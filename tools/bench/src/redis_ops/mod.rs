@@ -1,11 +1,12 @@
 //! The tools' own Redis calls, beside the service's: what Redis says about itself (`INFO`: its
 //! pid, memory and per-command CPU time), and the bench's writes around a measurement (seeding
 //! a sale's buyers, forgetting a measured sale).
+mod commands;
+
+pub use commands::{CommandCost, CommandStats, scripts, shared_with_others};
 use flashsale::domain::SaleId;
 use flashsale::redis::KeySpace;
 use redis::aio::MultiplexedConnection;
-use serde::Serialize;
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -16,18 +17,6 @@ const SEED_PIPELINE: u64 = 20;
 
 pub struct RedisOps {
     conn: MultiplexedConnection,
-}
-
-/// Per command (`evalsha`, `xadd`, ...): calls and µs spent, as `INFO commandstats` counts them.
-#[derive(Debug, Clone, Default)]
-pub struct CommandStats(BTreeMap<String, (u64, u64)>);
-
-/// One command's share of a window.
-#[derive(Debug, Clone, Serialize)]
-pub struct CommandCost {
-    pub command: String,
-    pub calls: u64,
-    pub usec: u64,
 }
 
 impl RedisOps {
@@ -140,45 +129,6 @@ impl RedisOps {
     }
 }
 
-impl CommandStats {
-    /// From `INFO commandstats`: `cmdstat_<name>:calls=<n>,usec=<n>,...` lines.
-    fn parse(info: &str) -> Self {
-        Self(
-            info.lines()
-                .filter_map(|line| {
-                    let (name, stats) = line.strip_prefix("cmdstat_")?.split_once(':')?;
-                    let stat = |key: &str| {
-                        stats
-                            .split(',')
-                            .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))?
-                            .parse::<u64>()
-                            .ok()
-                    };
-                    Some((name.to_owned(), (stat("calls")?, stat("usec")?)))
-                })
-                .collect(),
-        )
-    }
-
-    /// What each command cost since `earlier`, the costliest first.
-    pub fn since(&self, earlier: &CommandStats) -> Vec<CommandCost> {
-        let mut costs: Vec<CommandCost> = self
-            .0
-            .iter()
-            .filter_map(|(command, &(calls, usec))| {
-                let (calls0, usec0) = earlier.0.get(command).copied().unwrap_or_default();
-                (calls > calls0).then(|| CommandCost {
-                    command: command.clone(),
-                    calls: calls - calls0,
-                    usec: usec.saturating_sub(usec0),
-                })
-            })
-            .collect();
-        costs.sort_by_key(|cost| std::cmp::Reverse(cost.usec));
-        costs
-    }
-}
-
 fn field<'a>(info: &'a str, name: &str) -> Option<&'a str> {
     info.lines()
         .find_map(|line| line.strip_prefix(name)?.strip_prefix(':'))
@@ -188,36 +138,6 @@ fn field<'a>(info: &'a str, name: &str) -> Option<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn command_costs_are_the_difference_costliest_first() {
-        let stats = |evalsha: (u64, u64), xadd: (u64, u64)| {
-            CommandStats(BTreeMap::from([
-                ("evalsha".to_owned(), evalsha),
-                ("xadd".to_owned(), xadd),
-                ("get".to_owned(), (7, 70)),
-            ]))
-        };
-        let costs = stats((1_100, 20_000), (600, 2_100)).since(&stats((100, 2_000), (100, 100)));
-        let seen: Vec<(&str, u64, u64)> = costs
-            .iter()
-            .map(|c| (c.command.as_str(), c.calls, c.usec))
-            .collect();
-        assert_eq!(seen, [("evalsha", 1_000, 18_000), ("xadd", 500, 2_000)]);
-    }
-
-    #[test]
-    fn command_stats_are_read_from_info() {
-        let info = "# Commandstats\r\ncmdstat_evalsha:calls=10,usec=185,usec_per_call=18.50,\
-                    rejected_calls=0,failed_calls=0\r\ncmdstat_client|setname:calls=2,usec=3,\
-                    usec_per_call=1.50,rejected_calls=0,failed_calls=0\r\n";
-        let costs = CommandStats::parse(info).since(&CommandStats::default());
-        let seen: Vec<(&str, u64, u64)> = costs
-            .iter()
-            .map(|c| (c.command.as_str(), c.calls, c.usec))
-            .collect();
-        assert_eq!(seen, [("evalsha", 10, 185), ("client|setname", 2, 3)]);
-    }
 
     #[test]
     fn an_info_field_is_found_by_its_whole_name() {
