@@ -87,16 +87,34 @@ mod tests {
         );
     }
 
+    /// The kernel's CPU clock for this process, in µs: another reading of the same account.
+    fn process_cpu_clock_us() -> u64 {
+        let mut now = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: clock_gettime writes into the timespec it is given.
+        assert_eq!(
+            unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut now) },
+            0
+        );
+        now.tv_sec as u64 * 1_000_000 + now.tv_nsec as u64 / 1_000
+    }
+
     #[test]
-    fn this_process_is_found_and_burns_time() {
-        let before = read_self().unwrap();
-        let started = std::time::Instant::now();
+    fn this_process_s_time_agrees_with_its_cpu_clock_to_a_few_ticks() {
+        let (stat_before, clock_before) = (read_self().unwrap(), process_cpu_clock_us());
         let mut x = 0u64;
-        while started.elapsed() < std::time::Duration::from_millis(60) {
+        while process_cpu_clock_us() - clock_before < 300_000 {
             x = std::hint::black_box(x.wrapping_add(1));
         }
-        let after = read_self().unwrap();
-        assert!(after.own > before.own, "{before:?} {after:?}");
-        assert_eq!(after.parent, std::os::unix::process::parent_id());
+        let (stat_after, clock_after) = (read_self().unwrap(), process_cpu_clock_us());
+        let by_stat = (stat_after.own - stat_before.own) as i64;
+        let by_clock = (clock_after - clock_before) as i64;
+        assert!(
+            (by_stat - by_clock).abs() <= 3 * tick_us() as i64,
+            "/proc/self/stat: {by_stat} µs, CPU clock: {by_clock} µs"
+        );
+        assert_eq!(stat_after.parent, std::os::unix::process::parent_id());
     }
 }
