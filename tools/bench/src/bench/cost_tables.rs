@@ -135,9 +135,17 @@ fn commands(reserve: &Measured) -> String {
 }
 
 pub fn drain(drain: &Drain) -> String {
+    let shared = match shared_with_others(drain.scripts_in_redis, 0) {
+        true => format!(
+            " **Redis ran {} scripts meanwhile, none the persister's**: another client's orders \
+             are in the Redis figure.",
+            drain.scripts_in_redis
+        ),
+        false => String::new(),
+    };
     format!(
         "Persister drain: {} orders over {} sale(s) in {:.2} s = {:.0} orders/s ({} consumers, \
-         batches of {}); CPU µs per order: persister {}, Redis {}, Postgres {}.\n",
+         batches of {}); CPU µs per order: persister {}, Redis {}, Postgres {}.{shared}\n",
         drain.orders,
         drain.sales,
         drain.seconds,
