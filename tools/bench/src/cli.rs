@@ -1,6 +1,7 @@
-//! The `flashsale-bench` command line: `demo`, `bench`, and the bench's hidden `bare`.
+//! The `flashsale-bench` command line: `demo`, `bench`, `scaling`, and the bench's hidden `bare`.
 use crate::bench::{self, BenchArgs};
 use crate::demo::{self, DemoArgs};
+use crate::scaling::{self, ScalingArgs};
 use clap::{Parser, Subcommand};
 use flashsale::telemetry;
 
@@ -21,6 +22,8 @@ pub enum Command {
     Demo(Box<DemoArgs>),
     /// Measure every engine against the HTTP ceiling and print one table.
     Bench(Box<BenchArgs>),
+    /// How an order's cost grows with stock, distinct buyers and concurrent sales.
+    Scaling(Box<ScalingArgs>),
     /// The bench's HTTP ceiling: a bare endpoint answering `POST /bare`.
     #[command(hide = true)]
     Bare {
@@ -40,6 +43,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(args) => {
             telemetry::init("warn");
             bench::run(*args).await
+        }
+        Command::Scaling(args) => {
+            telemetry::init("warn");
+            scaling::run(*args).await
         }
         Command::Bare { listen, workers } => bench::serve_bare(&listen, workers).await,
     }

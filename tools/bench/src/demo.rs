@@ -85,7 +85,7 @@ async fn flash_sale(
         .context("creating the sale")?;
 
     let report = loadgen::run(LoadPlan {
-        url: format!("{base}/api/sales/{sale_id}/orders"),
+        urls: vec![format!("{base}/api/sales/{sale_id}/orders")],
         limit: Limit::Requests(args.buyers),
         concurrency: args.concurrency,
         user_prefix: "buyer".into(),

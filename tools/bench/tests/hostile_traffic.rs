@@ -71,7 +71,7 @@ async fn flood(attempts: u64, max_clients: usize) {
 
     let started = Instant::now();
     let plan = |sale: &str, prefix: &str| LoadPlan {
-        url: format!("{}/api/sales/{sale}/orders", server.base),
+        urls: vec![format!("{}/api/sales/{sale}/orders", server.base)],
         limit: Limit::Requests(attempts / 2),
         concurrency: 32,
         user_prefix: format!("{prefix}-{}", uuid::Uuid::new_v4().simple()),

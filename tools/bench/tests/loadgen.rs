@@ -57,7 +57,7 @@ async fn the_load_generator_sends_distinct_buyers_and_counts_every_answer() {
         .unwrap();
 
     let report = loadgen::run(LoadPlan {
-        url: format!("{address}/api/sales/generated/orders"),
+        urls: vec![format!("{address}/api/sales/generated/orders")],
         limit: Limit::Requests(300),
         concurrency: 16,
         user_prefix: "buyer".into(),

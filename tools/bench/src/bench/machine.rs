@@ -1,4 +1,5 @@
 //! What the benchmark ran on, recorded with its figures.
+use crate::redis_ops::RedisOps;
 use serde::Serialize;
 
 #[derive(Debug, Serialize)]
@@ -10,7 +11,7 @@ pub struct Machine {
 }
 
 impl Machine {
-    pub async fn probe(redis_url: &str, db: &sqlx::PgPool) -> Self {
+    pub async fn probe(redis: &mut RedisOps, db: &sqlx::PgPool) -> Self {
         let cpu_model = std::fs::read_to_string("/proc/cpuinfo")
             .ok()
             .and_then(|info| {
@@ -22,27 +23,11 @@ impl Machine {
         Self {
             cpus: std::thread::available_parallelism().map_or(0, |n| n.get()),
             cpu_model,
-            redis: redis_version(redis_url).await.unwrap_or_default(),
+            redis: redis.version().await.unwrap_or_default(),
             postgres: sqlx::query_scalar("SHOW server_version")
                 .fetch_one(db)
                 .await
                 .unwrap_or_default(),
         }
     }
-}
-
-async fn redis_version(url: &str) -> anyhow::Result<String> {
-    let mut conn = redis::Client::open(url)?
-        .get_multiplexed_async_connection()
-        .await?;
-    let info: String = redis::cmd("INFO")
-        .arg("server")
-        .query_async(&mut conn)
-        .await?;
-    Ok(info
-        .lines()
-        .find_map(|line| line.strip_prefix("redis_version:"))
-        .unwrap_or_default()
-        .trim()
-        .to_owned())
 }

@@ -1,8 +1,9 @@
-//! The benchmark's results: the Markdown table, the ratios against the targets, the JSON file.
+//! The benchmark's results: the Markdown tables (throughput, cost, targets), the JSON file.
 use super::drain::Drain;
 use super::machine::Machine;
 use super::measured::Measured;
-use super::{BenchArgs, chart};
+use super::{BenchArgs, chart, cost_tables, targets};
+use crate::redis_ops::RedisOps;
 use serde::Serialize;
 use std::path::Path;
 
@@ -21,11 +22,16 @@ pub struct Run {
 }
 
 impl Run {
-    pub async fn new(args: &BenchArgs, run_id: &str, db: &sqlx::PgPool) -> Self {
+    pub async fn new(
+        args: &BenchArgs,
+        run_id: &str,
+        db: &sqlx::PgPool,
+        redis: &mut RedisOps,
+    ) -> Self {
         Self {
             run_id: run_id.to_owned(),
             started_at: chrono::Utc::now(),
-            machine: Machine::probe(&args.settings.redis_url, db).await,
+            machine: Machine::probe(redis, db).await,
             seconds_per_scenario: args.seconds,
             concurrency: args.concurrency,
             server_workers: args.server_workers,
@@ -35,15 +41,10 @@ impl Run {
         }
     }
 
-    fn rps(&self, name: &str) -> f64 {
-        self.scenarios
-            .iter()
-            .find(|m| m.name == name)
-            .map_or(f64::NAN, |m| m.requests_per_second)
-    }
-
     pub fn finish(&self, out: &Path) -> anyhow::Result<()> {
-        println!("{}", self.markdown());
+        let markdown = self.markdown();
+        println!("{markdown}");
+        std::fs::write(out.join("latest.md"), &markdown)?;
         let json = serde_json::to_string_pretty(self)?;
         std::fs::write(out.join(format!("bench-{}.json", self.run_id)), &json)?;
         std::fs::write(out.join("latest.json"), &json)?;
@@ -58,8 +59,7 @@ impl Run {
         );
         chart::draw(&caption, &bars, &out.join("throughput.svg"))?;
         println!(
-            "Results: {}/latest.json, chart: {}/throughput.svg",
-            out.display(),
+            "Results: {0}/latest.json, {0}/latest.md, chart: {0}/throughput.svg",
             out.display()
         );
         Ok(())
@@ -104,85 +104,26 @@ impl Run {
             );
         }
         text += "\n";
-        text += &self.targets();
+        text += &cost_tables::cpu(self);
+        text += "\n";
+        text += &targets::table(self);
+        text += &self.notes();
         text
     }
 
-    fn targets(&self) -> String {
-        let bare = self.rps("bare");
-        let reserve = self.scenarios.iter().find(|m| m.name == "redis reserve");
-        let peak_rss = self
-            .scenarios
-            .iter()
-            .filter(|m| m.name.starts_with("redis"))
-            .map(|m| m.peak_rss_mib)
-            .fold(0.0, f64::max);
-        let drain = self
-            .drain
-            .as_ref()
-            .map_or(f64::NAN, |d| d.orders_per_second);
-        let mut rows = vec![
-            (
-                "reserve path / bare ceiling",
-                self.rps("redis reserve") / bare,
-                ">= 0.70",
-                self.rps("redis reserve") / bare >= 0.70,
-            ),
-            (
-                "sold-out path / bare ceiling",
-                self.rps("redis sold-out") / bare,
-                ">= 0.90",
-                self.rps("redis sold-out") / bare >= 0.90,
-            ),
-            (
-                "redis reserve / pg-lock",
-                self.rps("redis reserve") / self.rps("pg-lock"),
-                ">= 80",
-                self.rps("redis reserve") / self.rps("pg-lock") >= 80.0,
-            ),
-            (
-                "reserve p99 (ms)",
-                reserve.map_or(f64::NAN, |m| m.p99_ms),
-                "<= 10",
-                reserve.is_some_and(|m| m.p99_ms <= 10.0),
-            ),
-            (
-                "persister drain (orders/s)",
-                drain,
-                ">= 50000",
-                drain >= 50_000.0,
-            ),
-            ("server peak RSS (MiB)", peak_rss, "<= 64", peak_rss <= 64.0),
-        ];
-        if let Some(wrk) = self.wrk {
-            rows.push((
-                "load generator / wrk on bare",
-                bare / wrk,
-                ">= 1.00",
-                bare >= wrk,
-            ));
-        }
-        let mut text = "| measure | value | target | met |\n|---|---:|---|---|\n".to_owned();
-        for (name, value, target, met) in rows {
+    fn notes(&self) -> String {
+        let mut text = String::new();
+        let bare = self.scenarios.iter().find(|m| m.name == "bare");
+        if let (Some(wrk), Some(bare)) = (self.wrk, bare) {
             text += &format!(
-                "| {name} | {value:.2} | {target} | {} |\n",
-                if met { "yes" } else { "NO" }
-            );
-        }
-        if let Some(wrk) = self.wrk {
-            text += &format!(
-                "\nwrk on the bare endpoint: {wrk:.0} requests/s; this load generator: {bare:.0} requests/s.\n"
+                "\nwrk on the bare endpoint: {wrk:.0} requests/s; this load generator: {:.0} requests/s ({:.2}×).\n",
+                bare.requests_per_second,
+                bare.requests_per_second / wrk
             );
         }
         if let Some(drain) = &self.drain {
-            text += &format!(
-                "Persister drain: {} orders in {:.2} s = {:.0} orders/s ({} consumers, batches of {}).\n",
-                drain.orders,
-                drain.seconds,
-                drain.orders_per_second,
-                drain.consumers,
-                drain.batch_size
-            );
+            text += "\n";
+            text += &cost_tables::drain(drain);
         }
         text
     }

@@ -42,7 +42,7 @@ impl Connection {
         write!(
             request,
             "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            target.path,
+            target.paths[(n % target.paths.len() as u64) as usize],
             target.host,
             body.len()
         )?;

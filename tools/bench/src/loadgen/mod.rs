@@ -19,12 +19,15 @@ use std::time::{Duration, Instant};
 pub enum Limit {
     Requests(u64),
     Duration(Duration),
+    /// Whichever comes first: a small sale's stock, or the time a point may take.
+    RequestsWithin(u64, Duration),
 }
 
 #[derive(Debug, Clone)]
 pub struct LoadPlan {
-    /// `POST` target, e.g. `http://127.0.0.1:8080/api/sales/s1/orders`.
-    pub url: String,
+    /// `POST` targets, e.g. `http://127.0.0.1:8080/api/sales/s1/orders`, all on one host and
+    /// port: request `n` goes to `urls[n % urls.len()]`, which spreads the load over sales.
+    pub urls: Vec<String>,
     pub limit: Limit,
     pub concurrency: usize,
     /// Buyer `n` is `{user_prefix}-{n}`.
@@ -59,7 +62,7 @@ impl LoadReport {
 }
 
 pub(crate) struct Target {
-    pub(crate) path: String,
+    pub(crate) paths: Vec<String>,
     pub(crate) host: String,
     pub(crate) address: String,
 }
@@ -73,19 +76,7 @@ struct Tally {
 }
 
 pub async fn run(plan: LoadPlan) -> anyhow::Result<LoadReport> {
-    let uri: http::Uri = plan.url.parse()?;
-    let authority = uri
-        .authority()
-        .ok_or_else(|| anyhow::anyhow!("the URL needs a host: {}", plan.url))?;
-    let target = Arc::new(Target {
-        host: authority.to_string(),
-        address: format!(
-            "{}:{}",
-            authority.host(),
-            authority.port_u16().unwrap_or(80)
-        ),
-        path: uri.path_and_query().map_or("/", |p| p.as_str()).to_owned(),
-    });
+    let target = Arc::new(Target::parse(&plan.urls)?);
     let next = Arc::new(AtomicU64::new(0));
     let plan = Arc::new(plan);
     let threads = std::thread::available_parallelism()
@@ -199,12 +190,41 @@ async fn worker(
     tally
 }
 
+impl Target {
+    fn parse(urls: &[String]) -> anyhow::Result<Self> {
+        let uris = urls
+            .iter()
+            .map(|url| url.parse::<http::Uri>())
+            .collect::<Result<Vec<_>, _>>()?;
+        let authority = uris
+            .first()
+            .and_then(|uri| uri.authority())
+            .ok_or_else(|| anyhow::anyhow!("the first URL needs a host: {urls:?}"))?;
+        if uris.iter().any(|uri| uri.authority() != Some(authority)) {
+            anyhow::bail!("every URL of a plan must be on one host and port: {urls:?}");
+        }
+        Ok(Self {
+            host: authority.to_string(),
+            address: format!(
+                "{}:{}",
+                authority.host(),
+                authority.port_u16().unwrap_or(80)
+            ),
+            paths: uris
+                .iter()
+                .map(|uri| uri.path_and_query().map_or("/", |p| p.as_str()).to_owned())
+                .collect(),
+        })
+    }
+}
+
 /// Claims the next request (its number names a distinct buyer); `None` once the plan is done.
 fn claim(plan: &LoadPlan, next: &AtomicU64, started: Instant) -> Option<u64> {
     let n = next.fetch_add(1, Ordering::Relaxed);
     let done = match plan.limit {
         Limit::Requests(total) => n >= total,
         Limit::Duration(duration) => started.elapsed() >= duration,
+        Limit::RequestsWithin(total, duration) => n >= total || started.elapsed() >= duration,
     };
     (!done).then_some(n)
 }
@@ -213,3 +233,6 @@ fn new_histogram() -> Histogram<u64> {
     // 1 µs to 60 s at 3 significant digits; these bounds are valid, so this cannot fail.
     Histogram::new_with_bounds(1, 60_000_000, 3).expect("valid histogram bounds")
 }
+
+#[cfg(test)]
+mod tests;
