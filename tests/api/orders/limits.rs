@@ -13,6 +13,8 @@ async fn asking_for_more_than_the_limit_at_once_is_refused_and_changes_nothing()
             .status(),
         202
     );
+    // The persister's acknowledgement changes the stream and pending keys: let it finish first.
+    app.wait_until_persisted("limit3").await;
     let before = app.redis_snapshot("limit3").await;
 
     for quantity in [2, 4] {
