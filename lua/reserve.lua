@@ -11,17 +11,20 @@
 -- KEYS[5] orders stream, read by the persister (an idempotency_key field when there is a key)
 -- ARGV    four per attempt: user_id, quantity, order_id (UUIDv7), idempotency key or ''
 --
--- Returns one reply per attempt, in order: {'accepted', order_id, created_ms} for a new order,
--- {'replayed', order_id, created_ms} for a repeated idempotency key, or {reason} with reason one
--- of sale_not_found, idempotency_key_reused, sale_ended, sale_paused, sale_not_started,
--- sold_out, purchase_limit_exceeded, insufficient_stock.
+-- Returns {created_ms, then one answer per attempt, in order}: created_ms is the time of the
+-- batch's new orders ('' when the sale is not found); an answer is 'accepted' (a new order, with
+-- the order id it was given), 'replayed \t order_id \t created_ms' (a repeated idempotency key),
+-- or a reason: sale_not_found, idempotency_key_reused, sale_ended, sale_paused,
+-- sale_not_started, sold_out, purchase_limit_exceeded, insufficient_stock. Short answers: the
+-- reply is built for every attempt of a storm.
 local attempts = #ARGV / 4
 local replies = {}
 local sale = redis.call('HMGET', KEYS[1], 'starts_at', 'ends_at', 'per_user_limit', 'stock_left',
   'paused')
 if not sale[1] then
+  replies[1] = ''
   for i = 1, attempts do
-    replies[i] = {'sale_not_found'}
+    replies[i + 1] = 'sale_not_found'
   end
   return replies
 end
@@ -78,38 +81,39 @@ local function earlier_answer(user, quantity, key, scoped)
     return nil
   end
   if tonumber(qty) == quantity then
-    return {'replayed', id, created}
+    return 'replayed\t' .. id .. '\t' .. created
   end
-  return {'idempotency_key_reused'}
+  return 'idempotency_key_reused'
 end
 
 local function decide(user, quantity_arg, order_id, key)
   local quantity = tonumber(quantity_arg)
-  local scoped = user .. '\t' .. key
+  local scoped
   if key ~= '' then
+    scoped = user .. '\t' .. key
     local answer = earlier_answer(user, quantity, key, scoped)
     if answer then
       return answer
     end
   end
   if closed then
-    return {closed}
+    return closed
   end
   if left <= 0 then
-    return {'sold_out'}
+    return 'sold_out'
   end
   local so_far = bought[user]
   if so_far + quantity > limit then
-    return {'purchase_limit_exceeded'}
+    return 'purchase_limit_exceeded'
   end
   if left < quantity then
-    return {'insufficient_stock'}
+    return 'insufficient_stock'
   end
 
   left, taken = left - quantity, taken + quantity
   if not written[user] then
     written[user] = true
-    table.insert(bought_writes, user)
+    bought_writes[#bought_writes + 1] = user
   end
   bought[user] = so_far + quantity
   -- The key travels with the order, so Postgres keeps it and a lost sale can be restored with it.
@@ -119,19 +123,20 @@ local function decide(user, quantity_arg, order_id, key)
       quantity_arg, 'created_ms', now, 'idempotency_key', key)
     pending = pending .. '\t' .. key
     records[scoped] = order_id .. '\t' .. user .. '\t' .. quantity_arg .. '\t' .. now
-    table.insert(record_writes, scoped)
+    record_writes[#record_writes + 1] = scoped
   else
     redis.call('XADD', KEYS[5], '*', 'order_id', order_id, 'user_id', user, 'quantity',
       quantity_arg, 'created_ms', now)
   end
-  table.insert(pending_writes, order_id)
-  table.insert(pending_writes, pending)
-  return {'accepted', order_id, now}
+  pending_writes[#pending_writes + 1] = order_id
+  pending_writes[#pending_writes + 1] = pending
+  return 'accepted'
 end
 
+replies[1] = now
 for i = 1, attempts do
   local at = (i - 1) * 4
-  replies[i] = decide(ARGV[at + 1], ARGV[at + 2], ARGV[at + 3], ARGV[at + 4])
+  replies[i + 1] = decide(ARGV[at + 1], ARGV[at + 2], ARGV[at + 3], ARGV[at + 4])
 end
 
 if taken > 0 then

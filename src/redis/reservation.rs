@@ -59,38 +59,39 @@ impl RedisStore {
                         .map_or("", IdempotencyKey::as_str),
                 );
         }
-        let replies: Vec<Vec<String>> = invocation
+        let reply: Vec<String> = invocation
             .invoke_async(&mut self.hot.clone())
             .await
             .map_err(BatchFailure::Redis)?;
-        let decisions: Option<Vec<Reservation>> =
-            replies.iter().map(|reply| parse_reply(reply)).collect();
-        match decisions {
-            Some(decisions) if decisions.len() == attempts.len() => Ok(decisions),
-            _ => Err(BatchFailure::Malformed(format!("{replies:?}"))),
-        }
+        parse_reply(&reply, attempts).ok_or_else(|| BatchFailure::Malformed(format!("{reply:?}")))
     }
 }
 
-fn parse_reply(reply: &[String]) -> Option<Reservation> {
-    let refusal = match reply {
-        [outcome, id, created_ms] => {
-            let order_id = OrderId::parse(id).ok()?;
-            let created_at = DateTime::from_timestamp_millis(created_ms.parse().ok()?)?;
-            return match outcome.as_str() {
-                "accepted" => Some(Reservation::Accepted {
-                    order_id,
-                    created_at,
-                }),
-                "replayed" => Some(Reservation::Replayed {
-                    order_id,
-                    created_at,
-                }),
-                _ => None,
-            };
-        }
-        [code] => Refusal::from_code(code)?,
-        _ => return None,
-    };
-    Some(Reservation::Refused(refusal))
+/// `reply` is the batch's creation time, then one answer per attempt (see `lua/reserve.lua`).
+fn parse_reply(reply: &[String], attempts: &[(OrderAttempt, OrderId)]) -> Option<Vec<Reservation>> {
+    let (created_ms, answers) = reply.split_first()?;
+    if answers.len() != attempts.len() {
+        return None;
+    }
+    let created_at = || DateTime::from_timestamp_millis(created_ms.parse().ok()?);
+    answers
+        .iter()
+        .zip(attempts)
+        .map(|(answer, (_, order_id))| {
+            if answer == "accepted" {
+                return Some(Reservation::Accepted {
+                    order_id: *order_id,
+                    created_at: created_at()?,
+                });
+            }
+            if let Some(earlier) = answer.strip_prefix("replayed\t") {
+                let (id, created_ms) = earlier.split_once('\t')?;
+                return Some(Reservation::Replayed {
+                    order_id: OrderId::parse(id).ok()?,
+                    created_at: DateTime::from_timestamp_millis(created_ms.parse().ok()?)?,
+                });
+            }
+            Refusal::from_code(answer).map(Reservation::Refused)
+        })
+        .collect()
 }

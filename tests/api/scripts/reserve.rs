@@ -19,7 +19,7 @@ pub(super) async fn reserve(
     key: &str,
 ) -> (String, Vec<String>) {
     let order_id = uuid::Uuid::now_v7().to_string();
-    let mut replies: Vec<Vec<String>> = script()
+    let reply: Vec<String> = script()
         .key(sale.keys.all().as_slice())
         .arg(user)
         .arg(quantity)
@@ -28,8 +28,28 @@ pub(super) async fn reserve(
         .invoke_async(&mut sale.redis.clone())
         .await
         .unwrap();
-    assert_eq!(replies.len(), 1, "one reply per attempt");
-    (order_id, replies.remove(0))
+    let mut answers = answers(&reply, &[order_id.as_str()]);
+    (order_id, answers.remove(0))
+}
+
+/// The script's compact reply (the batch's creation time, then one short answer per attempt)
+/// as one reply per attempt: `[outcome, order_id, created_ms]` for an order, `[reason]` for a
+/// refusal. `order_ids` are the ids the attempts were sent with.
+pub(super) fn answers(reply: &[String], order_ids: &[&str]) -> Vec<Vec<String>> {
+    let (created_ms, answers) = reply.split_first().expect("a creation time first");
+    assert_eq!(answers.len(), order_ids.len(), "one answer per attempt");
+    answers
+        .iter()
+        .zip(order_ids)
+        .map(
+            |(answer, order_id)| match answer.split('\t').collect::<Vec<_>>()[..] {
+                ["accepted"] => vec!["accepted".into(), order_id.to_string(), created_ms.clone()],
+                ["replayed", id, created] => vec!["replayed".into(), id.into(), created.into()],
+                [reason] => vec![reason.into()],
+                _ => panic!("malformed answer {answer:?}"),
+            },
+        )
+        .collect()
 }
 
 /// Asserts that the attempt is refused for `reason` and that no key of the sale changed.
@@ -188,18 +208,24 @@ async fn a_redis_that_forgot_the_script_is_given_it_again_by_the_next_call() {
             .to_owned()
     };
 
-    let first: Vec<Vec<String>> = call.invoke_async(&mut conn).await.unwrap();
-    assert_eq!(first[0][..2], ["accepted", "order-1"]);
+    let first: Vec<String> = call.invoke_async(&mut conn).await.unwrap();
+    assert_eq!(
+        answers(&first, &["order-1"])[0][..2],
+        ["accepted", "order-1"]
+    );
     let _: () = redis::cmd("SCRIPT")
         .arg("FLUSH")
         .query_async(&mut conn)
         .await
         .unwrap();
     let forgotten: Vec<bool> = known().query_async(&mut conn).await.unwrap();
-    let again: Vec<Vec<String>> = call.invoke_async(&mut conn).await.unwrap();
+    let again: Vec<String> = call.invoke_async(&mut conn).await.unwrap();
 
     assert_eq!(forgotten, [false], "SCRIPT FLUSH emptied the cache");
-    assert_eq!(again[0][..2], ["accepted", "order-1"]);
+    assert_eq!(
+        answers(&again, &["order-1"])[0][..2],
+        ["accepted", "order-1"]
+    );
     let left: i64 = conn.hget(&keys.sale, "stock_left").await.unwrap();
     assert_eq!(left, 8, "both calls ran the script");
     let reloaded: Vec<bool> = known().query_async(&mut conn).await.unwrap();
