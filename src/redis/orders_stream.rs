@@ -4,11 +4,10 @@ use super::entries::sale_batch;
 use super::{CONSUMER_GROUP, KeySpace, RedisStore};
 use crate::domain::{DeadEntry, SaleBatch, SaleId};
 use redis::aio::MultiplexedConnection;
-use redis::streams::{
-    StreamAutoClaimOptions, StreamAutoClaimReply, StreamReadOptions, StreamReadReply,
-};
-use redis::{AsyncCommands, AsyncConnectionConfig, RedisResult};
+use redis::{AsyncCommands, AsyncConnectionConfig, RedisResult, Value};
 use std::time::Duration;
+
+const TRIM_ORDERS: &str = include_str!("../../lua/trim_orders.lua");
 
 /// One consumer of the group, reading every sale's stream.
 pub struct OrdersStream {
@@ -46,22 +45,30 @@ impl OrdersStream {
         let mut conn = self.pooled().await?;
         let mut batches = Vec::new();
         for sale in sales {
-            let reply: RedisResult<StreamAutoClaimReply> = conn
-                .xautoclaim_options(
-                    &self.keys.sale(sale).orders,
-                    CONSUMER_GROUP,
-                    &self.consumer,
-                    min_idle.as_millis() as u64,
-                    "0-0",
-                    StreamAutoClaimOptions::default().count(count),
-                )
+            // `[next cursor, [entry, …], [deleted id, …]]`
+            let reply: RedisResult<Value> = redis::cmd("XAUTOCLAIM")
+                .arg(&self.keys.sale(sale).orders)
+                .arg(CONSUMER_GROUP)
+                .arg(&self.consumer)
+                .arg(min_idle.as_millis() as u64)
+                .arg("0-0")
+                .arg("COUNT")
+                .arg(count)
+                .query_async(&mut conn)
                 .await;
             let reply = match reply {
                 Ok(reply) => reply,
                 Err(e) if is_missing_stream(&e) => continue,
                 Err(e) => return Err(e),
             };
-            let batch = sale_batch(sale, &reply.claimed);
+            let claimed = match &reply {
+                Value::Array(parts) => match parts.get(1) {
+                    Some(Value::Array(entries)) => entries.as_slice(),
+                    _ => &[],
+                },
+                _ => &[],
+            };
+            let batch = sale_batch(sale, claimed);
             if !batch.orders.is_empty() {
                 batches.push(batch);
             }
@@ -77,16 +84,21 @@ impl OrdersStream {
         block: Duration,
     ) -> RedisResult<Vec<SaleBatch>> {
         let streams: Vec<String> = sales.iter().map(|s| self.keys.sale(s).orders).collect();
-        let cursors = vec![">"; streams.len()];
-        let options = StreamReadOptions::default()
-            .group(CONSUMER_GROUP, &self.consumer)
-            .count(count)
-            .block(block.as_millis() as usize);
+        let mut command = redis::cmd("XREADGROUP");
+        command
+            .arg("GROUP")
+            .arg(CONSUMER_GROUP)
+            .arg(&self.consumer)
+            .arg("COUNT")
+            .arg(count)
+            .arg("BLOCK")
+            .arg(block.as_millis() as u64)
+            .arg("STREAMS")
+            .arg(&streams)
+            .arg(vec![">"; streams.len()]);
         let conn = self.blocking_connection().await?;
-        let reply: RedisResult<Option<StreamReadReply>> =
-            conn.xread_options(&streams, &cursors, &options).await;
-        let reply = match reply {
-            Ok(reply) => reply.unwrap_or_default(),
+        let reply: Value = match command.query_async(conn).await {
+            Ok(reply) => reply,
             Err(e) if is_missing_stream(&e) => {
                 self.recreate_groups(&streams).await?;
                 return Ok(Vec::new());
@@ -96,12 +108,27 @@ impl OrdersStream {
                 return Err(e);
             }
         };
-        Ok(reply
-            .keys
-            .iter()
-            .filter_map(|stream| {
-                let position = streams.iter().position(|s| *s == stream.key)?;
-                Some(sale_batch(&sales[position], &stream.ids))
+        // `[[stream, [entry, …]], …]` (a map of the same in RESP3), `Nil` when the wait ran out.
+        let per_stream: Vec<(&Value, &Value)> = match &reply {
+            Value::Array(streams) => streams
+                .iter()
+                .filter_map(|stream| match stream {
+                    Value::Array(pair) if pair.len() == 2 => Some((&pair[0], &pair[1])),
+                    _ => None,
+                })
+                .collect(),
+            Value::Map(pairs) => pairs.iter().map(|(key, entries)| (key, entries)).collect(),
+            _ => Vec::new(),
+        };
+        Ok(per_stream
+            .into_iter()
+            .filter_map(|(key, entries)| {
+                let key: String = redis::from_redis_value_ref(key).ok()?;
+                let position = streams.iter().position(|s| *s == key)?;
+                let Value::Array(entries) = entries else {
+                    return None;
+                };
+                Some(sale_batch(&sales[position], entries))
             })
             .collect())
     }
@@ -130,8 +157,9 @@ impl OrdersStream {
         pipe.exec_async(&mut self.pooled().await?).await
     }
 
-    /// Acknowledges a committed batch and forgets it: the stream entries and the pending-order
-    /// records go in one transaction.
+    /// Acknowledges a committed batch and forgets it, in one transaction: the entries are
+    /// acknowledged, the pending-order records deleted, and the stream trimmed of every entry
+    /// the group is done with (`lua/trim_orders.lua`).
     pub async fn acknowledge(&self, batch: &SaleBatch) -> RedisResult<()> {
         let keys = self.keys.sale(&batch.sale);
         let entry_ids: Vec<&str> = batch.orders.iter().map(|o| o.entry_id.as_str()).collect();
@@ -143,8 +171,14 @@ impl OrdersStream {
         redis::pipe()
             .atomic()
             .xack(&keys.orders, CONSUMER_GROUP, &entry_ids)
-            .xdel(&keys.orders, &entry_ids)
             .hdel(&keys.pending, &order_ids)
+            // EVAL rather than EVALSHA: a script Redis forgot (a restart) cannot fail the
+            // transaction, and hashing the short script once per batch costs nothing.
+            .cmd("EVAL")
+            .arg(TRIM_ORDERS)
+            .arg(1)
+            .arg(&keys.orders)
+            .arg(CONSUMER_GROUP)
             .exec_async(&mut self.pooled().await?)
             .await
     }

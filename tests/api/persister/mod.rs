@@ -9,12 +9,14 @@ mod redelivery;
 mod replay;
 mod sales_index;
 mod shutdown;
+mod trimming;
 
 use crate::helpers::{TestApp, redis_url};
 use flashsale::metrics::Metrics;
 use flashsale::persister::{ExecutionOutcome, Persister, Tally};
 use flashsale::redis::{CONSUMER_GROUP, RedisStore};
 use redis::AsyncCommands;
+use redis::streams::{StreamReadOptions, StreamReadReply};
 use serde_json::json;
 use std::sync::Arc;
 
@@ -52,6 +54,24 @@ async fn delivered_unacknowledged(app: &TestApp, stream: &str) -> usize {
         .await
         .unwrap();
     summary.count()
+}
+
+/// A consumer that takes up to `count` new entries of the stream and never acknowledges them
+/// (dead, or stalled); how many it took.
+async fn take_and_stall(app: &TestApp, stream: &str, consumer: &str, count: usize) -> usize {
+    let read: Option<StreamReadReply> = app
+        .redis
+        .clone()
+        .xread_options(
+            &[stream],
+            &[">"],
+            &StreamReadOptions::default()
+                .group(CONSUMER_GROUP, consumer)
+                .count(count),
+        )
+        .await
+        .unwrap();
+    read.map_or(0, |read| read.keys.iter().map(|key| key.ids.len()).sum())
 }
 
 async fn buy(app: &TestApp, sale: &str, buyers: usize) {

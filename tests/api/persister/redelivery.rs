@@ -1,10 +1,8 @@
 //! Redelivery: entries a dead consumer held are claimed, a batch delivered twice adds no rows.
-use super::{buy, delivered_unacknowledged, drain, manual_persister};
+use super::{buy, delivered_unacknowledged, drain, manual_persister, take_and_stall};
 use crate::helpers::spawn_app_with;
 use flashsale::persister::Tally;
-use flashsale::redis::CONSUMER_GROUP;
 use redis::AsyncCommands;
-use redis::streams::{StreamReadOptions, StreamReadReply};
 use serde_json::json;
 use std::time::Duration;
 
@@ -15,19 +13,10 @@ async fn orders_left_pending_by_a_dead_consumer_are_claimed_and_persisted_once()
     buy(&app, "orphans", 10).await;
     let stream = app.sale_keys("orphans").orders;
     // A consumer reads every entry, then dies before writing or acknowledging any.
-    let read: Option<StreamReadReply> = app
-        .redis
-        .clone()
-        .xread_options(
-            &[&stream],
-            &[">"],
-            &StreamReadOptions::default()
-                .group(CONSUMER_GROUP, "dead-consumer")
-                .count(100),
-        )
-        .await
-        .unwrap();
-    assert_eq!(read.unwrap().keys[0].ids.len(), 10);
+    assert_eq!(
+        take_and_stall(&app, &stream, "dead-consumer", 100).await,
+        10
+    );
     let mut persister = manual_persister(&app, 50).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
 
