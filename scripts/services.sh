@@ -51,19 +51,27 @@ as_pg_user() {
   if as_root; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+# redis-cli exits 0 on an error reply too: a Redis still loading its AOF answers PING with
+# LOADING, and is not ready until it answers PONG.
+redis_ready() {
+  [ "$(redis-cli -p "$redis_port" ping 2>/dev/null)" = PONG ]
+}
+
 redis_up() {
-  if redis-cli -p "$redis_port" ping >/dev/null 2>&1; then return; fi
-  mkdir -p "$redis_dir"
-  log "starting redis on port $redis_port"
-  redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$redis_dir" \
-    --daemonize yes --pidfile "$redis_dir/redis.pid" --logfile "$redis_dir/redis.log" \
-    --appendonly yes --appendfsync everysec --save "" \
-    --maxmemory-policy noeviction --databases 2
-  for _ in $(seq 50); do
-    redis-cli -p "$redis_port" ping >/dev/null 2>&1 && return
+  if ! redis-cli -p "$redis_port" ping >/dev/null 2>&1; then
+    mkdir -p "$redis_dir"
+    log "starting redis on port $redis_port"
+    redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$redis_dir" \
+      --daemonize yes --pidfile "$redis_dir/redis.pid" --logfile "$redis_dir/redis.log" \
+      --appendonly yes --appendfsync everysec --save "" \
+      --maxmemory-policy noeviction --databases 2
+  fi
+  # A large AOF (after `make bench-scaling`) takes seconds to load.
+  for _ in $(seq 600); do
+    redis_ready && return
     sleep 0.1
   done
-  log "redis did not start; see $redis_dir/redis.log"
+  log "redis is not ready after 60 s; see $redis_dir/redis.log"
   exit 1
 }
 
