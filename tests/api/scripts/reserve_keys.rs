@@ -11,17 +11,23 @@ fn alices_record() -> (String, String, String) {
     ("alice\tkey-1".to_owned(), value, order_id)
 }
 
-#[tokio::test]
-async fn a_repeated_key_gets_its_original_answer_even_after_the_sale_sold_out_and_ended() {
-    let sale = Sale::new().await;
-    sale.put_sale(&[("stock_left", "0"), ("reserved", "10"), ("ends_at", "2000")])
-        .await;
+/// Writes Alice's record into the sale's idempotency hash; returns its order id.
+async fn put_alices_record(sale: &Sale) -> String {
     let (field, original, order_id) = alices_record();
     sale.put(
         &sale.keys.idempotency,
         &[(field.as_str(), original.as_str())],
     )
     .await;
+    order_id
+}
+
+#[tokio::test]
+async fn a_repeated_key_gets_its_original_answer_even_after_the_sale_sold_out_and_ended() {
+    let sale = Sale::new().await;
+    sale.put_sale(&[("stock_left", "0"), ("reserved", "10"), ("ends_at", "2000")])
+        .await;
+    let order_id = put_alices_record(&sale).await;
     let before = sale.snapshot().await;
 
     let (_, reply) = reserve(&sale, "alice", "2", "key-1").await;
@@ -35,12 +41,7 @@ async fn a_repeated_key_gets_its_original_answer_even_after_the_sale_sold_out_an
 async fn a_key_reused_by_its_buyer_for_another_quantity_is_refused() {
     let sale = Sale::new().await;
     sale.put_sale(&[]).await;
-    let (field, original, _) = alices_record();
-    sale.put(
-        &sale.keys.idempotency,
-        &[(field.as_str(), original.as_str())],
-    )
-    .await;
+    put_alices_record(&sale).await;
 
     assert_refused(&sale, "alice", "1", "key-1", "idempotency_key_reused").await;
     sale.clean_up().await;
@@ -101,12 +102,7 @@ async fn a_bare_key_record_from_before_the_scoping_counts_for_its_buyer_only() {
 #[tokio::test]
 async fn a_sale_redis_does_not_hold_is_not_found_even_for_a_key_it_saw() {
     let sale = Sale::new().await;
-    let (field, original, _) = alices_record();
-    sale.put(
-        &sale.keys.idempotency,
-        &[(field.as_str(), original.as_str())],
-    )
-    .await;
+    put_alices_record(&sale).await;
 
     assert_refused(&sale, "alice", "2", "key-1", "sale_not_found").await;
     assert_refused(&sale, "alice", "2", "", "sale_not_found").await;
