@@ -6,9 +6,10 @@
 use crate::domain::{Refusal, ValidationError};
 use crate::log_summary::LogSummary;
 use actix_web::http::{StatusCode, header};
-use actix_web::web::Bytes;
 use actix_web::{HttpResponse, ResponseError};
-use serde::Serialize;
+mod problem;
+
+use problem::refusal_document;
 use std::fmt;
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -166,48 +167,6 @@ impl fmt::Debug for ApiError {
         }
         Ok(())
     }
-}
-
-#[derive(Serialize)]
-struct Problem<'a> {
-    #[serde(rename = "type")]
-    kind: String,
-    title: &'a str,
-    status: u16,
-    detail: String,
-    code: &'a str,
-}
-
-impl ApiError {
-    fn problem(&self) -> Problem<'static> {
-        Problem {
-            kind: format!("urn:flashsale:problem:{}", self.code()),
-            title: self.title(),
-            status: self.status_code().as_u16(),
-            detail: self.to_string(),
-            code: self.code(),
-        }
-    }
-}
-
-/// Refusals' documents never change: rendered once and shared, so a storm of `sold_out`
-/// answers costs no serialization.
-static REFUSAL_DOCUMENTS: LazyLock<Vec<(Refusal, Bytes)>> = LazyLock::new(|| {
-    Refusal::ALL
-        .iter()
-        .map(|&refusal| {
-            let document = serde_json::to_vec(&ApiError::Refused(refusal).problem());
-            (refusal, Bytes::from(document.unwrap_or_default()))
-        })
-        .collect()
-});
-
-fn refusal_document(refusal: Refusal) -> Bytes {
-    REFUSAL_DOCUMENTS
-        .iter()
-        .find(|(known, _)| *known == refusal)
-        .map(|(_, document)| document.clone())
-        .unwrap_or_default()
 }
 
 impl ResponseError for ApiError {

@@ -1,0 +1,50 @@
+//! The `application/problem+json` (RFC 9457) body of an `ApiError`: rendered per error, or, for
+//! refusals, once for the life of the process.
+use super::ApiError;
+use crate::domain::Refusal;
+use actix_web::ResponseError;
+use actix_web::web::Bytes;
+use serde::Serialize;
+use std::sync::LazyLock;
+
+#[derive(Serialize)]
+pub(super) struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    title: &'a str,
+    status: u16,
+    detail: String,
+    code: &'a str,
+}
+
+impl ApiError {
+    pub(super) fn problem(&self) -> Problem<'static> {
+        Problem {
+            kind: format!("urn:flashsale:problem:{}", self.code()),
+            title: self.title(),
+            status: self.status_code().as_u16(),
+            detail: self.to_string(),
+            code: self.code(),
+        }
+    }
+}
+
+/// Refusals' documents never change: rendered once and shared, so a storm of `sold_out`
+/// answers costs no serialization.
+static REFUSAL_DOCUMENTS: LazyLock<Vec<(Refusal, Bytes)>> = LazyLock::new(|| {
+    Refusal::ALL
+        .iter()
+        .map(|&refusal| {
+            let document = serde_json::to_vec(&ApiError::Refused(refusal).problem());
+            (refusal, Bytes::from(document.unwrap_or_default()))
+        })
+        .collect()
+});
+
+pub(super) fn refusal_document(refusal: Refusal) -> Bytes {
+    REFUSAL_DOCUMENTS
+        .iter()
+        .find(|(known, _)| *known == refusal)
+        .map(|(_, document)| document.clone())
+        .unwrap_or_default()
+}
