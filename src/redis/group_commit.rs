@@ -90,19 +90,19 @@ impl RedisStore {
             landed: false,
         };
         while let Some(batch) = flight.next_batch() {
-            let attempts: Vec<(OrderAttempt, OrderId)> = batch
-                .iter()
-                .map(|w| (w.attempt.clone(), w.order_id))
-                .collect();
+            let (attempts, answers): (Vec<_>, Vec<_>) = batch
+                .into_iter()
+                .map(|w| ((w.attempt, w.order_id), w.answer))
+                .unzip();
             match self.call_reserve(&sale, &attempts).await {
                 Ok(decisions) => {
-                    for (waiter, decision) in batch.into_iter().zip(decisions) {
-                        let _ = waiter.answer.send(Ok(decision));
+                    for (answer, decision) in answers.into_iter().zip(decisions) {
+                        let _ = answer.send(Ok(decision));
                     }
                 }
                 Err(failure) => {
-                    for waiter in batch {
-                        let _ = waiter.answer.send(Err(failure.clone()));
+                    for answer in answers {
+                        let _ = answer.send(Err(failure.clone()));
                     }
                 }
             }
