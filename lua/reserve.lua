@@ -8,7 +8,9 @@
 -- KEYS[2] buyers hash: user_id -> quantity accepted so far
 -- KEYS[3] idempotency hash: "user_id \t key" -> "order_id \t user_id \t quantity \t created_ms"
 -- KEYS[4] pending hash: order_id -> "user_id \t quantity \t created_ms [\t key]", until persisted
--- KEYS[5] orders stream, read by the persister (an idempotency_key field when there is a key)
+-- KEYS[5] orders stream, read by the persister: one entry per batch that sold, with the fields
+--         created_ms and orders, one line per new order: "order_id \t user_id \t quantity" and
+--         "\t key" when it has one, lines joined by "\n" (ids and keys hold no control characters)
 -- ARGV    four per attempt: user_id, quantity, order_id (UUIDv7), idempotency key or ''
 --
 -- Returns {created_ms, then one answer per attempt, in order}: created_ms is the time of the
@@ -66,6 +68,9 @@ end
 local written = {}
 local records, record_writes = {}, {}
 local pending_writes = {}
+-- The batch's orders travel in one stream entry: an entry per order cost Redis more than
+-- deciding the order, and the persister as much again to read and acknowledge it.
+local lines = {}
 
 -- A retry must get its original answer even after the sale sold out or ended. Keys are scoped
 -- by buyer: another buyer's use of the same key neither blocks nor reveals this one's.
@@ -119,14 +124,12 @@ local function decide(user, quantity_arg, order_id, key)
   -- The key travels with the order, so Postgres keeps it and a lost sale can be restored with it.
   local pending = user .. '\t' .. quantity_arg .. '\t' .. now
   if key ~= '' then
-    redis.call('XADD', KEYS[5], '*', 'order_id', order_id, 'user_id', user, 'quantity',
-      quantity_arg, 'created_ms', now, 'idempotency_key', key)
+    lines[#lines + 1] = order_id .. '\t' .. user .. '\t' .. quantity_arg .. '\t' .. key
     pending = pending .. '\t' .. key
     records[scoped] = order_id .. '\t' .. user .. '\t' .. quantity_arg .. '\t' .. now
     record_writes[#record_writes + 1] = scoped
   else
-    redis.call('XADD', KEYS[5], '*', 'order_id', order_id, 'user_id', user, 'quantity',
-      quantity_arg, 'created_ms', now)
+    lines[#lines + 1] = order_id .. '\t' .. user .. '\t' .. quantity_arg
   end
   pending_writes[#pending_writes + 1] = order_id
   pending_writes[#pending_writes + 1] = pending
@@ -140,6 +143,9 @@ for i = 1, attempts do
 end
 
 if taken > 0 then
+  -- The stream entry is the first write: a refused write (out of memory) fails the script
+  -- before anything else changed, and Redis lets a script that has written go on writing.
+  redis.call('XADD', KEYS[5], '*', 'created_ms', now, 'orders', table.concat(lines, '\n'))
   redis.call('HINCRBY', KEYS[1], 'stock_left', -taken)
   redis.call('HINCRBY', KEYS[1], 'reserved', taken)
   local fields = {}

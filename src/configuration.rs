@@ -106,8 +106,9 @@ pub struct PersisterSettings {
     #[arg(long, env = "FLASHSALE_PERSISTER_CONSUMERS", default_value_t = 4)]
     pub consumers: usize,
 
-    /// Most orders read from a stream and written to Postgres in one transaction.
-    #[arg(long, env = "FLASHSALE_PERSISTER_BATCH", default_value_t = 1000)]
+    /// Most entries read from a sale's stream and written to Postgres in one transaction. An
+    /// entry holds one group commit's orders: one at low load, up to 128 in a storm.
+    #[arg(long, env = "FLASHSALE_PERSISTER_BATCH", default_value_t = 100)]
     pub batch_size: usize,
 
     /// How long one blocking stream read waits for new orders.

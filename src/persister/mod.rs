@@ -124,15 +124,19 @@ impl Persister {
     }
 
     async fn acknowledge(&self, batch: &[SaleBatch], tally: Tally) {
-        self.metrics.persisted("confirmed", tally.confirmed);
-        self.metrics.persisted("rejected", tally.rejected);
-        self.metrics.persisted("duplicate", tally.duplicates);
+        self.count_persisted(tally);
         for sale in batch {
             // A lost acknowledgement only means a redelivery, which the insert ignores.
             if let Err(e) = self.reader.stream.acknowledge(sale).await {
                 tracing::warn!(sale_id = %sale.sale, error = %e, "acknowledging persisted orders failed; they will be redelivered");
             }
         }
+    }
+
+    fn count_persisted(&self, tally: Tally) {
+        self.metrics.persisted("confirmed", tally.confirmed);
+        self.metrics.persisted("rejected", tally.rejected);
+        self.metrics.persisted("duplicate", tally.duplicates);
     }
 
     /// Starts `settings.consumers` persister loops, named apart, until `shutdown`.

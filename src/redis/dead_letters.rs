@@ -1,11 +1,15 @@
-//! A sale's dead letters for operators: listing them, and replaying them into the orders stream
-//! with `lua/replay_dead_letters.lua`, each entry moved in one atomic step.
-use super::RedisStore;
+//! A sale's dead letters: the persister burying entries it can never write, and operators
+//! listing them and replaying them into the orders stream with `lua/replay_dead_letters.lua`,
+//! each entry moved in one atomic step.
 use super::entries::parse_entry;
-use crate::domain::{DeadLetter, DeadLetterId, MAX_DEAD_LETTERS_PER_CALL, Replayed, SaleId};
+use super::orders_stream::OrdersStream;
+use super::{CONSUMER_GROUP, RedisStore};
+use crate::domain::{
+    DeadEntry, DeadLetter, DeadLetterId, MAX_DEAD_LETTERS_PER_CALL, Replayed, SaleId,
+};
 use crate::error::Result;
 use redis::streams::{StreamId, StreamRangeReply};
-use redis::{AsyncCommands, Script};
+use redis::{AsyncCommands, RedisResult, Script};
 use std::sync::LazyLock;
 
 static REPLAY: LazyLock<Script> =
@@ -13,6 +17,30 @@ static REPLAY: LazyLock<Script> =
 
 /// Fields the persister adds when it buries an entry; the rest is the entry as it was.
 const BURIAL_FIELDS: [&str; 2] = ["entry_id", "reason"];
+
+impl OrdersStream {
+    /// Moves entries that can never be written to the sale's dead-letter stream, with the
+    /// reason, and acknowledges them, so they stop coming back and blocking the others. Their
+    /// pending-order records stay: the orders were accepted and are not in Postgres.
+    pub async fn bury(
+        &self,
+        sale: &SaleId,
+        entries: &[DeadEntry],
+        reason: &str,
+    ) -> RedisResult<()> {
+        let keys = self.keys.sale(sale);
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        for entry in entries {
+            pipe.xadd(&keys.dead_letters, "*", &burial_fields(entry, reason))
+                .ignore();
+        }
+        let ids: Vec<&str> = entries.iter().map(|e| e.entry_id.as_str()).collect();
+        pipe.xack(&keys.orders, CONSUMER_GROUP, &ids)
+            .xdel(&keys.orders, &ids);
+        pipe.exec_async(&mut self.pooled().await?).await
+    }
+}
 
 impl RedisStore {
     /// The sale's oldest dead letters, at most `limit`, from just after `after` if given.
@@ -127,4 +155,13 @@ fn dead_letter(entry: &StreamId) -> Option<DeadLetter> {
         reason: entry.map.get("reason").map(text).unwrap_or_default(),
         replayable: parse_entry(entry).is_some(),
     })
+}
+
+/// A dead letter: the entry's fields, where it came from and why it was set apart.
+pub(super) fn burial_fields(entry: &DeadEntry, reason: &str) -> Vec<(String, String)> {
+    let mut fields = entry.fields.clone();
+    let [entry_id, reason_field] = BURIAL_FIELDS;
+    fields.push((entry_id.into(), entry.entry_id.clone()));
+    fields.push((reason_field.into(), reason.to_owned()));
+    fields
 }

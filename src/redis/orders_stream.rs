@@ -1,8 +1,9 @@
 //! The sales' orders streams as the persisters' consumer group sees them: every Redis command
 //! the persister needs (read, claim, acknowledge, bury, list the sales to read).
+use super::dead_letters::burial_fields;
 use super::entries::sale_batch;
 use super::{CONSUMER_GROUP, KeySpace, RedisStore};
-use crate::domain::{DeadEntry, SaleBatch, SaleId};
+use crate::domain::{DeadEntry, OrderId, SaleBatch, SaleId};
 use redis::aio::MultiplexedConnection;
 use redis::{AsyncCommands, AsyncConnectionConfig, RedisResult, Value};
 use std::time::Duration;
@@ -133,45 +134,39 @@ impl OrdersStream {
             .collect())
     }
 
-    /// Moves entries that can never be written to the sale's dead-letter stream, with the
-    /// reason, and acknowledges them, so they stop coming back and blocking the others. Their
-    /// pending-order records stay: the orders were accepted and are not in Postgres.
-    pub async fn bury(
+    /// Acknowledges a committed batch and forgets its orders (see `settle`).
+    pub async fn acknowledge(&self, batch: &SaleBatch) -> RedisResult<()> {
+        let mut entry_ids: Vec<&str> = batch.orders.iter().map(|o| o.entry_id.as_str()).collect();
+        // A group commit's orders share their entry, and sit together in the batch.
+        entry_ids.dedup();
+        let order_ids: Vec<OrderId> = batch.orders.iter().map(|o| o.order.order_id).collect();
+        self.settle(&batch.sale, &entry_ids, &order_ids, &[]).await
+    }
+
+    /// Settles entries in one transaction: the orders that will never be written go to the
+    /// dead letters with their reasons, the entries are acknowledged, the written orders'
+    /// pending records deleted, and the stream trimmed of every entry the group is done with
+    /// (`lua/trim_orders.lua`). A crash before it leaves all of it to be done again.
+    pub async fn settle(
         &self,
         sale: &SaleId,
-        entries: &[DeadEntry],
-        reason: &str,
+        entry_ids: &[&str],
+        written: &[OrderId],
+        dead: &[(DeadEntry, String)],
     ) -> RedisResult<()> {
         let keys = self.keys.sale(sale);
         let mut pipe = redis::pipe();
         pipe.atomic();
-        for entry in entries {
-            let mut fields = entry.fields.clone();
-            fields.push(("entry_id".into(), entry.entry_id.clone()));
-            fields.push(("reason".into(), reason.to_owned()));
-            pipe.xadd(&keys.dead_letters, "*", &fields).ignore();
+        for (entry, reason) in dead {
+            pipe.xadd(&keys.dead_letters, "*", &burial_fields(entry, reason))
+                .ignore();
         }
-        let ids: Vec<&str> = entries.iter().map(|e| e.entry_id.as_str()).collect();
-        pipe.xack(&keys.orders, CONSUMER_GROUP, &ids)
-            .xdel(&keys.orders, &ids);
-        pipe.exec_async(&mut self.pooled().await?).await
-    }
-
-    /// Acknowledges a committed batch and forgets it, in one transaction: the entries are
-    /// acknowledged, the pending-order records deleted, and the stream trimmed of every entry
-    /// the group is done with (`lua/trim_orders.lua`).
-    pub async fn acknowledge(&self, batch: &SaleBatch) -> RedisResult<()> {
-        let keys = self.keys.sale(&batch.sale);
-        let entry_ids: Vec<&str> = batch.orders.iter().map(|o| o.entry_id.as_str()).collect();
-        let order_ids: Vec<String> = batch
-            .orders
-            .iter()
-            .map(|o| o.order.order_id.to_string())
-            .collect();
-        redis::pipe()
-            .atomic()
-            .xack(&keys.orders, CONSUMER_GROUP, &entry_ids)
-            .hdel(&keys.pending, &order_ids)
+        pipe.xack(&keys.orders, CONSUMER_GROUP, entry_ids).ignore();
+        if !written.is_empty() {
+            let order_ids: Vec<String> = written.iter().map(OrderId::to_string).collect();
+            pipe.hdel(&keys.pending, &order_ids).ignore();
+        }
+        pipe
             // EVAL rather than EVALSHA: a script Redis forgot (a restart) cannot fail the
             // transaction, and hashing the short script once per batch costs nothing.
             .cmd("EVAL")

@@ -23,9 +23,10 @@ impl OrdersStream {
         Ok(ids.iter().filter_map(|id| SaleId::parse(id).ok()).collect())
     }
 
-    /// The number of orders waiting in the sales' streams (delivered but unacknowledged, or not
-    /// yet delivered). Sales that ended and are fully persisted leave the index and `sales`, so
-    /// the persister's work does not grow with past sales.
+    /// The number of accepted orders not yet in Postgres: their pending records (a stream entry
+    /// carries a whole group commit, so entries do not count orders). Sales that ended and are
+    /// fully persisted leave the index and `sales`, so the persister's work does not grow with
+    /// past sales.
     pub async fn measure_backlog(&self, sales: &mut Vec<SaleId>) -> RedisResult<usize> {
         let mut conn = self.pooled().await?;
         let now = redis_time(&mut conn).await?;
@@ -33,8 +34,9 @@ impl OrdersStream {
         let mut finished = Vec::new();
         for sale in sales.iter() {
             let sale_keys = self.keys.sale(sale);
+            let orders: usize = conn.hlen(&sale_keys.pending).await?;
+            backlog += orders;
             let waiting = unacknowledged(&mut conn, &sale_keys.orders).await?;
-            backlog += waiting;
             if waiting == 0 && ended_long_ago(&mut conn, &sale_keys.sale, now).await? {
                 let _: () = conn.srem(self.keys.sales_index(), sale.as_str()).await?;
                 // A dead letter replayed since the count above is read by nobody once the

@@ -3,6 +3,7 @@
 mod buyer_limit;
 mod dead_letters;
 mod failover;
+mod group_entries;
 mod own_pool;
 mod postgres;
 mod redelivery;

@@ -37,7 +37,7 @@ fn outcomes(replies: &[Vec<String>]) -> Vec<Vec<String>> {
 }
 
 /// What a sale holds, creation times left out: its counters, buyers, idempotency records,
-/// pending records and stream entries.
+/// pending records and the orders in the stream.
 async fn state(sale: &Sale) -> Vec<BTreeMap<String, String>> {
     let without_time = |record: &str, time_at: usize| {
         let mut parts: Vec<&str> = record.split('\t').collect();
@@ -47,28 +47,26 @@ async fn state(sale: &Sale) -> Vec<BTreeMap<String, String>> {
     let counters = sale.hgetall(&sale.keys.sale).await;
     let records = sale.hgetall(&sale.keys.idempotency).await;
     let pending = sale.hgetall(&sale.keys.pending).await;
-    let entries: Vec<(String, BTreeMap<String, String>)> = sale
+    // The orders in the stream, in order, whichever entries carry them: a batch writes one
+    // entry for all its orders, attempts alone one each.
+    let reply: redis::streams::StreamRangeReply = sale
         .redis
         .clone()
         .xrange_all(&sale.keys.orders)
         .await
-        .map(|reply: redis::streams::StreamRangeReply| {
-            reply
-                .ids
-                .into_iter()
-                .map(|entry| {
-                    let fields = entry.map.iter().filter(|(field, _)| *field != "created_ms");
-                    let fields =
-                        fields.map(|(f, v)| (f.clone(), redis::from_redis_value_ref(v).unwrap()));
-                    (entry.id, fields.collect())
-                })
-                .collect()
-        })
         .unwrap();
-    let stream = entries
+    let lines: Vec<String> = reply
+        .ids
+        .iter()
+        .flat_map(|entry| {
+            let lines: String = redis::from_redis_value_ref(&entry.map["orders"]).unwrap();
+            lines.split('\n').map(str::to_owned).collect::<Vec<_>>()
+        })
+        .collect();
+    let stream = lines
         .into_iter()
         .enumerate()
-        .map(|(n, (_, fields))| (n.to_string(), format!("{fields:?}")))
+        .map(|(n, line)| (n.to_string(), line))
         .collect();
     vec![
         counters,
