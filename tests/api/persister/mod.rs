@@ -4,6 +4,7 @@ mod buyer_limit;
 mod dead_letters;
 mod failover;
 mod group_entries;
+mod integrity;
 mod own_pool;
 mod postgres;
 mod redelivery;
