@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 DEMO_ARGS ?=
 
-.PHONY: help services services-stop build migrate demo serve test chaos fmt lint k6 bench bench-scaling
+.PHONY: help services services-stop cluster cluster-stop build migrate demo serve test chaos fmt lint k6 bench bench-scaling
 
 help:
 	@echo "make demo           services up, build, run a flash sale, print the result"
@@ -16,12 +16,20 @@ help:
 	@echo "make k6             the k6 scenarios in loadtest/ against a local server"
 	@echo "make services       start the project's Redis (6390) and Postgres (5440)"
 	@echo "make services-stop  stop them"
+	@echo "make cluster        start a local Redis Cluster, 3 masters + 3 replicas (7000-7005)"
+	@echo "make cluster-stop   stop it, keeping its data (scripts/cluster.sh reset deletes it)"
 
 services:
 	@bash scripts/services.sh up
 
 services-stop:
 	@bash scripts/services.sh down
+
+cluster:
+	@bash scripts/cluster.sh up
+
+cluster-stop:
+	@bash scripts/cluster.sh down
 
 build:
 	$(CARGO) build --release --workspace
