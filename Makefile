@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 DEMO_ARGS ?=
 
-.PHONY: help services services-stop cluster cluster-stop build migrate demo serve test chaos fmt lint k6 bench bench-scaling
+.PHONY: help services services-stop cluster cluster-stop build migrate demo serve test test-cluster chaos fmt lint k6 bench bench-scaling
 
 help:
 	@echo "make demo           services up, build, run a flash sale, print the result"
@@ -18,6 +18,7 @@ help:
 	@echo "make services-stop  stop them"
 	@echo "make cluster        start a local Redis Cluster, 3 masters + 3 replicas (7000-7005)"
 	@echo "make cluster-stop   stop it, keeping its data (scripts/cluster.sh reset deletes it)"
+	@echo "make test-cluster   the integration suite again with the service on that cluster"
 
 services:
 	@bash scripts/services.sh up
@@ -54,6 +55,13 @@ lint:
 test: services lint
 	@bash scripts/services.sh reset-tests
 	$(CARGO) test --workspace
+
+# The integration suite with the service on the local Redis Cluster (REDIS_CLUSTER_NODES). Tests
+# that need a Redis of their own (restarted, paused, cut by a proxy) run on a single one still.
+test-cluster: services cluster
+	@bash scripts/services.sh reset-tests
+	FLASHSALE_TEST_REDIS_CLUSTER="$$(bash scripts/cluster.sh nodes | cut -d= -f2)" \
+		$(CARGO) test --test api
 
 # The long fault tests (a server killed in a 20,000-buyer burst, a 10 s Postgres outage, Redis
 # restarted in long bursts): the `#[ignore]`d tests, one at a time; then the property tests

@@ -1,5 +1,6 @@
 //! Settings, read from flags or the environment (`clap`), with defaults that point at the
 //! services `make services` starts. Tests build `Settings` directly.
+use crate::redis::RedisTarget;
 use clap::Args;
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -13,8 +14,14 @@ pub struct Settings {
     #[arg(long, env = "FLASHSALE_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: String,
 
+    /// One Redis server; ignored when `REDIS_CLUSTER_NODES` is set.
     #[arg(long, env = "REDIS_URL", default_value = "redis://127.0.0.1:6390/0")]
     pub redis_url: String,
+
+    /// A Redis Cluster's seed nodes, comma-separated (`redis://host:7000,redis://host:7001`):
+    /// when set, every Redis call goes through the cluster client.
+    #[arg(long, env = "REDIS_CLUSTER_NODES")]
+    pub redis_cluster_nodes: Option<String>,
 
     #[arg(
         long,
@@ -137,6 +144,11 @@ pub struct PersisterSettings {
 }
 
 impl Settings {
+    /// Where Redis is: the cluster when `REDIS_CLUSTER_NODES` names any node, else `REDIS_URL`.
+    pub fn redis_target(&self) -> RedisTarget {
+        RedisTarget::new(&self.redis_url, self.redis_cluster_nodes.as_deref())
+    }
+
     pub fn workers(&self) -> usize {
         self.workers.unwrap_or_else(|| {
             std::thread::available_parallelism().map_or(2, std::num::NonZero::get)

@@ -45,7 +45,7 @@ impl Application {
                 format!("FLASHSALE_ADMIN_TOKEN must be set, at least {MIN_ADMIN_TOKEN_LENGTH} characters")
             })?;
         let db = settings.database_pool()?;
-        let redis = RedisStore::connect(&settings.redis_url, &settings.redis_prefix)
+        let redis = RedisStore::connect(&settings.redis_target(), &settings.redis_prefix)
             .await
             .context("connecting to Redis")?
             .with_order_timeout(Duration::from_millis(settings.redis_timeout_ms));

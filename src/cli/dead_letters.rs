@@ -62,5 +62,5 @@ pub async fn run(command: DeadLettersCommand) -> anyhow::Result<()> {
 }
 
 async fn connect(settings: &Settings) -> anyhow::Result<RedisStore> {
-    RedisStore::connect(&settings.redis_url, &settings.redis_prefix).await
+    RedisStore::connect(&settings.redis_target(), &settings.redis_prefix).await
 }

@@ -22,7 +22,8 @@ pub struct ReconcileArgs {
 
 pub async fn run(args: ReconcileArgs) -> anyhow::Result<()> {
     let db = args.settings.database_pool()?;
-    let redis = RedisStore::connect(&args.settings.redis_url, &args.settings.redis_prefix).await?;
+    let redis =
+        RedisStore::connect(&args.settings.redis_target(), &args.settings.redis_prefix).await?;
     let sales = match &args.sale {
         Some(id) => vec![SaleId::parse(id)?],
         None => postgres::sales::ids(&db).await?,

@@ -3,7 +3,7 @@
 use super::RedisStore;
 use crate::domain::{SaleId, UserId};
 use crate::error::{ApiError, Result};
-use redis::{AsyncCommands, Script};
+use redis::{AsyncCommands, Script, Value};
 use std::sync::LazyLock;
 
 static RAISE_BUYERS: LazyLock<Script> =
@@ -24,21 +24,26 @@ impl Identity {
 }
 
 impl RedisStore {
-    /// Both in one round trip: the watcher's whole cost on a healthy Redis.
+    /// The serving server's `run_id` and the verified one. On a cluster, `INFO` is asked of
+    /// every master and the identity is all their `run_id`s: a master restarted or replaced by
+    /// a failover changes it, and every sale is verified again.
     pub async fn identity(&self) -> Result<Identity> {
-        let (info, verified): (String, Option<String>) = redis::pipe()
-            .cmd("INFO")
+        let mut conn = self.pooled().await?;
+        let info: Value = redis::cmd("INFO")
             .arg("server")
-            .cmd("GET")
-            .arg(self.keys.verified_run_id())
-            .query_async(&mut self.pooled().await?)
+            .query_async(&mut conn)
             .await?;
-        let run_id = info
-            .lines()
-            .find_map(|line| line.strip_prefix("run_id:"))
-            .map(|id| id.trim().to_owned())
-            .ok_or_else(|| anyhow::anyhow!("INFO server has no run_id"))?;
-        Ok(Identity { run_id, verified })
+        let verified: Option<String> = conn.get(self.keys.verified_run_id()).await?;
+        let mut run_ids = Vec::new();
+        collect_run_ids(&info, &mut run_ids);
+        if run_ids.is_empty() {
+            return Err(anyhow::anyhow!("INFO server has no run_id").into());
+        }
+        run_ids.sort_unstable();
+        Ok(Identity {
+            run_id: run_ids.join(","),
+            verified,
+        })
     }
 
     /// Records that the data of the server `run_id` was checked against Postgres.
@@ -64,6 +69,25 @@ impl RedisStore {
             let _: i64 = script.invoke_async(&mut conn).await?;
         }
         Ok(())
+    }
+}
+
+/// The `run_id` lines of one server's `INFO` text, or of each master's in a cluster's reply.
+fn collect_run_ids(info: &Value, run_ids: &mut Vec<String>) {
+    match info {
+        Value::Map(nodes) => nodes
+            .iter()
+            .for_each(|(_, info)| collect_run_ids(info, run_ids)),
+        Value::Array(infos) => infos.iter().for_each(|info| collect_run_ids(info, run_ids)),
+        other => {
+            if let Ok(text) = redis::from_redis_value_ref::<String>(other) {
+                run_ids.extend(
+                    text.lines()
+                        .filter_map(|line| line.strip_prefix("run_id:"))
+                        .map(|id| id.trim().to_owned()),
+                );
+            }
+        }
     }
 }
 

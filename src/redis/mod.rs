@@ -2,6 +2,7 @@
 //!
 //! Every key of a sale carries the sale id as its hash tag (`fs:{<sale>}:sale`), so one script
 //! call touches one Redis Cluster slot. Scripts live in `lua/` and are compiled in.
+mod connection;
 mod controls;
 mod dead_letters;
 mod entries;
@@ -14,6 +15,7 @@ mod reservation;
 mod sales;
 mod sales_index;
 
+pub use connection::{Connection, RedisTarget};
 pub use controls::Ending;
 pub use entries::{dead_entry, entry_time};
 pub use group_commit::MAX_BATCH;
@@ -21,7 +23,7 @@ pub use identity::lost_connection;
 pub use keys::{KeySpace, SaleKeys};
 pub use orders_stream::OrdersStream;
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use connection::{Pool, PooledConnection};
 use std::future::Future;
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -55,15 +57,15 @@ const DEFAULT_ORDER_TIMEOUT: Duration = Duration::from_millis(500);
 /// Name of the consumer group the persisters read every orders stream with.
 pub const CONSUMER_GROUP: &str = "persisters";
 
-/// Connections to Redis and the key layout.
+/// Connections to Redis (one server or a cluster) and the key layout.
 #[derive(Clone)]
 pub struct RedisStore {
-    client: redis::Client,
+    target: RedisTarget,
     /// Multiplexed and auto-reconnecting: clones share one socket and pipeline their commands,
     /// which is cheaper on the order path than a pool checkout (deadpool pings on every one).
-    hot: ConnectionManager,
+    hot: Connection,
     /// For admin calls and the persister's acknowledgements.
-    pool: deadpool_redis::Pool,
+    pool: Pool,
     keys: KeySpace,
     /// The order path's group commit, shared by every clone.
     lanes: group_commit::Lanes,
@@ -72,16 +74,13 @@ pub struct RedisStore {
 }
 
 impl RedisStore {
-    pub async fn connect(url: &str, prefix: &str) -> anyhow::Result<Self> {
+    pub async fn connect(target: &RedisTarget, prefix: &str) -> anyhow::Result<Self> {
         let keys = KeySpace::new(prefix)?;
-        let client = redis::Client::open(url)?;
-        let hot = ConnectionManager::new(client.clone()).await?;
-        let pool = deadpool_redis::Config::from_url(url)
-            .create_pool(Some(deadpool_redis::Runtime::Tokio1))?;
+        let hot = target.connect(Some(DEFAULT_ORDER_TIMEOUT)).await?;
         Ok(Self {
-            client,
+            target: target.clone(),
             hot,
-            pool,
+            pool: target.pool()?,
             keys,
             lanes: group_commit::Lanes::default(),
             order_timeout: DEFAULT_ORDER_TIMEOUT,
@@ -100,8 +99,8 @@ impl RedisStore {
     /// the workers' reservations do not queue behind each other; all are driven by the Redis
     /// thread.
     pub async fn with_own_connection(&self) -> redis::RedisResult<Self> {
-        let config = ConnectionManagerConfig::new().set_response_timeout(Some(self.order_timeout));
-        let connect = ConnectionManager::new_with_config(self.client.clone(), config);
+        let (target, timeout) = (self.target.clone(), self.order_timeout);
+        let connect = async move { target.connect(Some(timeout)).await };
         Ok(Self {
             hot: on_redis_thread(connect).await?,
             ..self.clone()
@@ -116,7 +115,7 @@ impl RedisStore {
         redis::cmd("PING").query_async(&mut self.hot.clone()).await
     }
 
-    async fn pooled(&self) -> crate::error::Result<deadpool_redis::Connection> {
+    async fn pooled(&self) -> crate::error::Result<PooledConnection> {
         self.pool.get().await.map_err(|e| {
             crate::error::ApiError::Unavailable(anyhow::Error::new(e).context("redis pool"))
         })

@@ -1,22 +1,23 @@
 //! The sales' orders streams as the persisters' consumer group sees them: every Redis command
 //! the persister needs (read, claim, acknowledge, bury, list the sales to read).
+use super::connection::{Connection, Pool, PooledConnection, RedisTarget};
 use super::dead_letters::burial_fields;
 use super::entries::sale_batch;
 use super::{CONSUMER_GROUP, KeySpace, RedisStore};
 use crate::domain::{DeadEntry, OrderId, SaleBatch, SaleId};
-use redis::aio::MultiplexedConnection;
-use redis::{AsyncCommands, AsyncConnectionConfig, RedisResult, Value};
+use redis::cluster_routing::Slot;
+use redis::{AsyncCommands, RedisResult, Value};
 use std::time::Duration;
 
 const TRIM_ORDERS: &str = include_str!("../../lua/trim_orders.lua");
 
 /// One consumer of the group, reading every sale's stream.
 pub struct OrdersStream {
-    client: redis::Client,
+    target: RedisTarget,
     /// Only for blocking reads: its response timeout is off, because a read blocks for up to
     /// its `block` by design and redis-rs would otherwise time it out after 500 ms.
-    blocking: Option<MultiplexedConnection>,
-    pub(super) pool: deadpool_redis::Pool,
+    blocking: Option<Connection>,
+    pub(super) pool: Pool,
     pub(super) keys: KeySpace,
     consumer: String,
 }
@@ -25,7 +26,7 @@ impl RedisStore {
     /// The orders streams, read as `consumer` (a name unique to one persister loop).
     pub fn orders_stream(&self, consumer: String) -> OrdersStream {
         OrdersStream {
-            client: self.client.clone(),
+            target: self.target.clone(),
             blocking: None,
             pool: self.pool.clone(),
             keys: self.keys.clone(),
@@ -77,31 +78,75 @@ impl OrdersStream {
         Ok(batches)
     }
 
-    /// New entries of these sales' streams, waiting up to `block` for the first.
+    /// New entries of these sales' streams, waiting up to `block` for the first. One read
+    /// names every stream; on a cluster, one read per slot (a read may not cross slots), none
+    /// of them blocking when there are several: with nothing new anywhere, the wait is a sleep.
     pub async fn read_new(
         &mut self,
         sales: &[SaleId],
         count: usize,
         block: Duration,
     ) -> RedisResult<Vec<SaleBatch>> {
-        let streams: Vec<String> = sales.iter().map(|s| self.keys.sale(s).orders).collect();
+        let streams: Vec<(&SaleId, String)> = sales
+            .iter()
+            .map(|sale| (sale, self.keys.sale(sale).orders))
+            .collect();
+        let groups = self.read_groups(&streams);
+        if let [group] = groups.as_slice() {
+            return self.read_streams(group, count, Some(block)).await;
+        }
+        let mut batches = Vec::new();
+        for group in &groups {
+            batches.extend(self.read_streams(group, count, None).await?);
+        }
+        if batches.is_empty() {
+            tokio::time::sleep(block).await;
+        }
+        Ok(batches)
+    }
+
+    /// The streams one read may name together: all of them, or on a cluster those of a slot.
+    fn read_groups<'a>(&self, streams: &[(&'a SaleId, String)]) -> Vec<Vec<(&'a SaleId, String)>> {
+        if !self.target.is_cluster() {
+            return vec![streams.to_vec()];
+        }
+        let mut groups: Vec<(Slot, Vec<(&SaleId, String)>)> = Vec::new();
+        for (sale, stream) in streams {
+            let slot = Slot::for_key(stream);
+            match groups.iter_mut().find(|(of, _)| *of == slot) {
+                Some((_, group)) => group.push((sale, stream.clone())),
+                None => groups.push((slot, vec![(sale, stream.clone())])),
+            }
+        }
+        groups.into_iter().map(|(_, group)| group).collect()
+    }
+
+    async fn read_streams(
+        &mut self,
+        streams: &[(&SaleId, String)],
+        count: usize,
+        block: Option<Duration>,
+    ) -> RedisResult<Vec<SaleBatch>> {
+        let names: Vec<&str> = streams.iter().map(|(_, stream)| stream.as_str()).collect();
         let mut command = redis::cmd("XREADGROUP");
         command
             .arg("GROUP")
             .arg(CONSUMER_GROUP)
             .arg(&self.consumer)
             .arg("COUNT")
-            .arg(count)
-            .arg("BLOCK")
-            .arg(block.as_millis() as u64)
+            .arg(count);
+        if let Some(block) = block {
+            command.arg("BLOCK").arg(block.as_millis() as u64);
+        }
+        command
             .arg("STREAMS")
-            .arg(&streams)
-            .arg(vec![">"; streams.len()]);
+            .arg(&names)
+            .arg(vec![">"; names.len()]);
         let conn = self.blocking_connection().await?;
         let reply: Value = match command.query_async(conn).await {
             Ok(reply) => reply,
             Err(e) if is_missing_stream(&e) => {
-                self.recreate_groups(&streams).await?;
+                self.recreate_groups(&names).await?;
                 return Ok(Vec::new());
             }
             Err(e) => {
@@ -125,11 +170,11 @@ impl OrdersStream {
             .into_iter()
             .filter_map(|(key, entries)| {
                 let key: String = redis::from_redis_value_ref(key).ok()?;
-                let position = streams.iter().position(|s| *s == key)?;
+                let (sale, _) = streams.iter().find(|(_, stream)| *stream == key)?;
                 let Value::Array(entries) = entries else {
                     return None;
                 };
-                Some(sale_batch(&sales[position], entries))
+                Some(sale_batch(sale, entries))
             })
             .collect())
     }
@@ -180,7 +225,7 @@ impl OrdersStream {
 
     /// A stream lost with its group (Redis lost data, or keys were deleted by hand) gets an
     /// empty group back, so the other streams keep being read.
-    async fn recreate_groups(&self, streams: &[String]) -> RedisResult<()> {
+    async fn recreate_groups(&self, streams: &[&str]) -> RedisResult<()> {
         let mut conn = self.pooled().await?;
         for stream in streams {
             let created: RedisResult<()> = conn
@@ -194,19 +239,14 @@ impl OrdersStream {
         Ok(())
     }
 
-    async fn blocking_connection(&mut self) -> RedisResult<&mut MultiplexedConnection> {
+    async fn blocking_connection(&mut self) -> RedisResult<&mut Connection> {
         if self.blocking.is_none() {
-            let config = AsyncConnectionConfig::new().set_response_timeout(None);
-            let conn = self
-                .client
-                .get_multiplexed_async_connection_with_config(&config)
-                .await?;
-            self.blocking = Some(conn);
+            self.blocking = Some(self.target.connect(None).await?);
         }
         Ok(self.blocking.as_mut().expect("connection was just set"))
     }
 
-    pub(super) async fn pooled(&self) -> RedisResult<deadpool_redis::Connection> {
+    pub(super) async fn pooled(&self) -> RedisResult<PooledConnection> {
         self.pool.get().await.map_err(|error| match error {
             deadpool_redis::PoolError::Backend(e) => e,
             other => redis::RedisError::from(std::io::Error::other(other.to_string())),

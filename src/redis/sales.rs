@@ -21,7 +21,7 @@ static RESTOCK: LazyLock<Script> =
 
 impl RedisStore {
     /// Makes a sale sellable (see `lua/load_sale.lua`): a live sale keeps its counters, one that
-    /// is not gets these; either way it joins the persisters' index in the same step. Never
+    /// is not gets these; either way it joins the persisters' index just before. Never
     /// wipes anything, so it is safe to retry and to race live traffic. Returns whether the
     /// counters were written. `paused`
     /// pauses it; `false` never resumes a live sale, and a live sale's earlier end is kept.
@@ -35,7 +35,6 @@ impl RedisStore {
         paused: bool,
     ) -> Result<bool> {
         let keys = self.keys.sale(&sale.id);
-        let index = self.keys.sales_index();
         let staged = self
             .keys
             .staged_buyers(&sale.id, &uuid::Uuid::new_v4().simple().to_string());
@@ -49,11 +48,13 @@ impl RedisStore {
             // A load that dies before the script runs leaves nothing behind for long.
             let _: () = conn.expire(&staged, STAGED_BUYERS_TTL_SECONDS).await?;
         }
+        // Indexed first: the persisters must read any sale that can sell, and the index lives in
+        // another Redis Cluster slot than the sale, so the script cannot add it. A load that
+        // fails after this leaves an id whose stream is empty, read for nothing.
+        let _: () = conn.sadd(self.keys.sales_index(), sale.id.as_str()).await?;
         let outcome: String = LOAD_SALE
             .key(keys.all().as_slice())
-            .key(&index)
             .key(&staged)
-            .arg(sale.id.as_str())
             .arg(&sale.name)
             .arg(sale.stock_total.get())
             .arg(sale.per_user_limit.get())

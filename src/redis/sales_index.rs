@@ -1,5 +1,6 @@
 //! The index of sales whose streams the persisters read, and how many orders wait in them.
 use super::CONSUMER_GROUP;
+use super::connection::PooledConnection;
 use super::orders_stream::{OrdersStream, is_missing_stream};
 use crate::domain::SaleId;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -55,7 +56,7 @@ impl OrdersStream {
 }
 
 /// Entries of the stream the group has not acknowledged (delivered or not).
-async fn unacknowledged(conn: &mut deadpool_redis::Connection, stream: &str) -> RedisResult<usize> {
+async fn unacknowledged(conn: &mut PooledConnection, stream: &str) -> RedisResult<usize> {
     let info: RedisResult<StreamInfoGroupsReply> = conn.xinfo_groups(stream).await;
     match info {
         Ok(info) => Ok(info
@@ -72,7 +73,7 @@ async fn unacknowledged(conn: &mut deadpool_redis::Connection, stream: &str) -> 
 }
 
 /// Redis's clock: `TIME` answers seconds and microseconds.
-async fn redis_time(conn: &mut deadpool_redis::Connection) -> RedisResult<DateTime<Utc>> {
+async fn redis_time(conn: &mut PooledConnection) -> RedisResult<DateTime<Utc>> {
     let (seconds, micros): (i64, u32) = redis::cmd("TIME").query_async(conn).await?;
     DateTime::from_timestamp(seconds, micros.saturating_mul(1000)).ok_or_else(|| {
         redis::RedisError::from(std::io::Error::other("Redis's TIME is out of range"))
@@ -80,7 +81,7 @@ async fn redis_time(conn: &mut deadpool_redis::Connection) -> RedisResult<DateTi
 }
 
 async fn ended_long_ago(
-    conn: &mut deadpool_redis::Connection,
+    conn: &mut PooledConnection,
     sale_key: &str,
     now: DateTime<Utc>,
 ) -> RedisResult<bool> {

@@ -100,7 +100,7 @@ struct Model {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn random_operations_keep_every_invariant() {
     let app = spawn_app().await;
-    let store = RedisStore::connect(&app.settings.redis_url, &app.settings.redis_prefix)
+    let store = RedisStore::connect(&app.settings.redis_target(), &app.settings.redis_prefix)
         .await
         .unwrap();
     let case = std::sync::atomic::AtomicUsize::new(0);

@@ -1,6 +1,6 @@
 //! Reconciliation: the invariant checker finds what broke, and the repair never makes more
 //! sellable than is left.
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, redis_env, spawn_app};
 use redis::AsyncCommands;
 use serde_json::{Value, json};
 use std::process::Command;
@@ -18,7 +18,7 @@ fn check_command(app: &TestApp) -> (bool, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_flashsale"))
         .args(["reconcile", "--check"])
         .env("DATABASE_URL", &app.settings.database_url)
-        .env("REDIS_URL", &app.settings.redis_url)
+        .envs(redis_env(&app.settings))
         .env("FLASHSALE_REDIS_PREFIX", &app.settings.redis_prefix)
         .output()
         .unwrap();

@@ -1,5 +1,5 @@
 //! The real server killed with SIGKILL mid-burst: every accepted order reaches Postgres once.
-use crate::helpers::{ADMIN_TOKEN, ServerProcess, drop_database, test_settings};
+use crate::helpers::{ADMIN_TOKEN, ServerProcess, drop_database, redis_env, test_settings};
 use flashsale::postgres::MIGRATOR;
 use flashsale_testkit::AdminClient;
 use futures::future::join_all;
@@ -93,7 +93,7 @@ async fn a_killed_server_loses_no_accepted_order(stock: i64, buyers: usize, kill
     let check = std::process::Command::new(env!("CARGO_BIN_EXE_flashsale"))
         .args(["reconcile", "--check"])
         .env("DATABASE_URL", &settings.database_url)
-        .env("REDIS_URL", &settings.redis_url)
+        .envs(redis_env(&settings))
         .env("FLASHSALE_REDIS_PREFIX", &settings.redis_prefix)
         .output()
         .unwrap();

@@ -1,6 +1,6 @@
 //! Redis restarted without persistence: the sale comes back by itself from Postgres, with its
 //! buyers' counts and idempotency keys, before it sells again.
-use crate::helpers::{RedisProcess, spawn_app_with};
+use crate::helpers::{RedisProcess, spawn_app_with, use_single_redis};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 async fn after_redis_lost_everything_the_sale_is_restored_before_it_sells_again() {
     let mut redis = RedisProcess::start_without_persistence().await;
     let url = redis.url();
-    let owned_app = spawn_app_with(|s| s.redis_url = url).await;
+    let owned_app = spawn_app_with(|s| use_single_redis(s, url)).await;
     let app = &owned_app;
     app.create_sale("amnesia", 50, json!({ "per_user_limit": 2 }))
         .await;

@@ -1,5 +1,5 @@
 //! The app's Redis (AOF on) restarted between and during bursts: nothing oversold or lost.
-use crate::helpers::{RedisProcess, TestApp, spawn_app_with};
+use crate::helpers::{RedisProcess, TestApp, spawn_app_with, use_single_redis};
 use futures::future::join_all;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -11,7 +11,7 @@ use uuid::Uuid;
 async fn redis_restarts_lose_and_oversell_nothing(stock: i64, per_burst: usize) {
     let mut redis = RedisProcess::start().await;
     let url = redis.url();
-    let owned_app = spawn_app_with(|s| s.redis_url = url).await;
+    let owned_app = spawn_app_with(|s| use_single_redis(s, url)).await;
     let app = &owned_app;
     app.create_sale("restarted", stock, json!({})).await;
     // The order ids of the 202s, and every status.

@@ -1,6 +1,6 @@
 //! Redis restarted on older data (a backup, a lagging replica): no sale sells on it before it
 //! is verified against Postgres, so no 202 ends `rejected` and no buyer passes the limit.
-use crate::helpers::{RedisProcess, TcpProxy, TestApp, spawn_app_with};
+use crate::helpers::{RedisProcess, TcpProxy, TestApp, spawn_app_with, use_single_redis};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -40,7 +40,7 @@ async fn buy(app: &TestApp, user: &str, quantity: u32, key: Option<&str>) -> (u1
 async fn after_redis_restarts_on_older_data_no_accepted_order_is_rejected() {
     let mut redis = RedisProcess::start().await;
     let url = redis.url();
-    let app = spawn_app_with(|s| s.redis_url = url).await;
+    let app = spawn_app_with(|s| use_single_redis(s, url)).await;
     app.create_sale("rollback", 100, json!({ "per_user_limit": 2 }))
         .await;
     for n in 0..10 {
@@ -107,7 +107,7 @@ async fn while_postgres_is_down_a_restarted_redis_sells_nothing_until_verified()
     let proxy = TcpProxy::start("127.0.0.1:5440");
     let url = redis.url();
     let app = spawn_app_with(|s| {
-        s.redis_url = url;
+        use_single_redis(s, url);
         s.database_url = s
             .database_url
             .replace(":5440/", &format!(":{}/", proxy.port));
@@ -145,7 +145,7 @@ async fn while_postgres_is_down_a_restarted_redis_sells_nothing_until_verified()
 async fn a_pause_newer_than_the_data_redis_restarted_on_still_holds() {
     let mut redis = RedisProcess::start().await;
     let url = redis.url();
-    let app = spawn_app_with(|s| s.redis_url = url).await;
+    let app = spawn_app_with(|s| use_single_redis(s, url)).await;
     app.create_sale("rollback", 10, json!({})).await;
     let older = redis.snapshot().await;
     let paused = app

@@ -1,16 +1,15 @@
 //! `TestApp`: the application on a random port with a fresh database and Redis prefix, the
 //! calls tests make to it, and what they read behind its back (Redis keys, Postgres rows).
-use super::services::{drop_database, redis_url, test_settings};
+use super::services::{drop_database, test_redis, test_settings};
 use super::{ADMIN_TOKEN, Snapshot, snapshot};
 use actix_web::dev::ServerHandle;
 use flashsale::configuration::Settings;
 use flashsale::domain::SaleId;
 use flashsale::postgres::MIGRATOR;
-use flashsale::redis::{KeySpace, SaleKeys};
+use flashsale::redis::{Connection as RedisConnection, KeySpace, SaleKeys};
 use flashsale::startup::Application;
 use flashsale_testkit::AdminClient;
 use redis::AsyncCommands;
-use redis::aio::MultiplexedConnection;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use std::time::Duration;
@@ -22,7 +21,7 @@ pub struct TestApp {
     /// Straight to the test's database, bypassing the app.
     pub db: PgPool,
     pub database_name: String,
-    pub redis: MultiplexedConnection,
+    pub redis: RedisConnection,
     pub settings: Settings,
     pub keys: KeySpace,
     server: ServerHandle,
@@ -48,11 +47,7 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
     let address = format!("http://127.0.0.1:{}", application.port());
     let server = application.handle();
     let running = Some(tokio::spawn(application.run_until_stopped()));
-    let redis = redis::Client::open(redis_url())
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap();
+    let redis = test_redis().await;
     TestApp {
         address,
         http: reqwest::Client::new(),

@@ -13,7 +13,10 @@ pub use problem::assert_problem;
 pub use process::ServerProcess;
 pub use proxy::TcpProxy;
 pub use redis_process::RedisProcess;
-pub use services::{drop_database, postgres_admin, redis_url, test_settings};
+pub use services::{
+    drop_database, postgres_admin, redis_env, redis_target, test_redis, test_settings,
+    use_single_redis,
+};
 pub use snapshot::{Snapshot, snapshot};
 
 pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";

@@ -1,4 +1,5 @@
 //! The real `flashsale` binary as a child process, for tests that kill it.
+use super::services::redis_env;
 use flashsale::configuration::Settings;
 
 pub struct ServerProcess {
@@ -9,18 +10,18 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts `flashsale serve` with the test's settings and waits until it answers.
     pub async fn start(settings: &Settings) -> Self {
-        let env = [
+        let mut env = vec![
             (
                 "FLASHSALE_ADMIN_TOKEN",
                 settings.admin_token.clone().unwrap(),
             ),
             ("DATABASE_URL", settings.database_url.clone()),
-            ("REDIS_URL", settings.redis_url.clone()),
             ("FLASHSALE_REDIS_PREFIX", settings.redis_prefix.clone()),
             ("FLASHSALE_WORKERS", "2".to_owned()),
             // The restarted server takes over the dead one's entries quickly.
             ("FLASHSALE_PERSISTER_CLAIM_IDLE_MS", "500".to_owned()),
         ];
+        env.extend(redis_env(settings));
         let server = flashsale_testkit::ServerProcess::start(
             env!("CARGO_BIN_EXE_flashsale"),
             &["serve"],

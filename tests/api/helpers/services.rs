@@ -3,7 +3,9 @@
 use super::ADMIN_TOKEN;
 use flashsale::configuration::EngineKind;
 use flashsale::configuration::{PersisterSettings, Settings};
+use flashsale::redis::{Connection as RedisConnection, RedisTarget};
 use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection};
+use std::time::Duration;
 
 /// The project's Postgres server (no database) and its Redis's test database, overridable.
 fn postgres_server() -> String {
@@ -13,6 +15,44 @@ fn postgres_server() -> String {
 
 pub fn redis_url() -> String {
     std::env::var("FLASHSALE_TEST_REDIS").unwrap_or_else(|_| "redis://127.0.0.1:6390/1".into())
+}
+
+/// The Redis Cluster to run against instead (`make test-cluster`): its seed nodes.
+pub fn redis_cluster_nodes() -> Option<String> {
+    std::env::var("FLASHSALE_TEST_REDIS_CLUSTER").ok()
+}
+
+/// Puts the app on a single Redis of the test's own (a process it restarts, a proxy it cuts),
+/// even when the suite runs on a cluster.
+pub fn use_single_redis(settings: &mut Settings, url: String) {
+    settings.redis_url = url;
+    settings.redis_cluster_nodes = None;
+}
+
+/// `REDIS_URL`, and `REDIS_CLUSTER_NODES` when the tests run on a cluster: for a `flashsale`
+/// process of the test's own.
+pub fn redis_env(settings: &Settings) -> Vec<(&'static str, String)> {
+    let mut env = vec![("REDIS_URL", settings.redis_url.clone())];
+    env.extend(
+        settings
+            .redis_cluster_nodes
+            .clone()
+            .map(|nodes| ("REDIS_CLUSTER_NODES", nodes)),
+    );
+    env
+}
+
+/// Where the tests' Redis is: the cluster when one is given, else the single server.
+pub fn redis_target() -> RedisTarget {
+    RedisTarget::new(&redis_url(), redis_cluster_nodes().as_deref())
+}
+
+/// A connection of the tests' own to their Redis, to look at (and tamper with) its keys.
+pub async fn test_redis() -> RedisConnection {
+    redis_target()
+        .connect(Some(Duration::from_secs(10)))
+        .await
+        .expect("the tests' Redis is up (make services, or make cluster)")
 }
 
 /// Settings for a test: one worker, a quick persister, nothing shared with other tests.
@@ -30,6 +70,7 @@ pub async fn test_settings() -> (Settings, String) {
     let settings = Settings {
         listen: "127.0.0.1:0".into(),
         redis_url: redis_url(),
+        redis_cluster_nodes: redis_cluster_nodes(),
         database_url: format!("{}/{database_name}", postgres_server()),
         admin_token: Some(ADMIN_TOKEN.into()),
         jwt_secret: None,

@@ -1,6 +1,6 @@
 //! Snapshots of a sale's Redis keys, to prove that a refused call wrote nothing.
+use flashsale::redis::Connection;
 use flashsale::redis::SaleKeys;
-use redis::aio::MultiplexedConnection;
 
 /// Every key the scripts take, in their `KEYS` order, with its serialized value (`None`: the
 /// key does not exist).
@@ -8,7 +8,7 @@ pub type Snapshot = Vec<(String, Option<Vec<u8>>)>;
 
 /// Equal snapshots mean nothing changed: `DUMP` serializes a key whole, a stream with its
 /// consumer groups and their pending entries.
-pub async fn snapshot(redis: &MultiplexedConnection, keys: &SaleKeys) -> Snapshot {
+pub async fn snapshot(redis: &Connection, keys: &SaleKeys) -> Snapshot {
     let mut snapshot = Vec::new();
     for key in keys.all() {
         let dump: Option<Vec<u8>> = redis::cmd("DUMP")

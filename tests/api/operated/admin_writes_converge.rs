@@ -1,7 +1,7 @@
 //! Admin writes whose Redis half times out (Redis paused past the client's 500 ms timeout, then
 //! running the write anyway): Redis never sells what Postgres does not know, and a retry of the
 //! same call converges.
-use crate::helpers::{ADMIN_TOKEN, RedisProcess, TestApp, spawn_app_with};
+use crate::helpers::{ADMIN_TOKEN, RedisProcess, TestApp, spawn_app_with, use_single_redis};
 use redis::aio::MultiplexedConnection;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -43,7 +43,7 @@ async fn postgres_total(app: &TestApp, sale: &str) -> i64 {
 async fn app_on_own_redis() -> (RedisProcess, TestApp, MultiplexedConnection) {
     let redis_server = RedisProcess::start().await;
     let url = redis_server.url();
-    let app = spawn_app_with(|s| s.redis_url = url).await;
+    let app = spawn_app_with(|s| use_single_redis(s, url)).await;
     let redis = redis::Client::open(redis_server.url())
         .unwrap()
         .get_multiplexed_async_connection()

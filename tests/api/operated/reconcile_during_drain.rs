@@ -12,17 +12,24 @@ use tokio_util::sync::CancellationToken;
 async fn reconciling_a_sold_out_sale_while_its_backlog_drains_changes_nothing() {
     let app = spawn_app_with(|s| s.persister.enabled = false).await;
     app.create_sale("draining", 400, json!({})).await;
-    let buyers = (0..400).map(|n| app.order("draining", json!({ "user_id": format!("b{n}") })));
-    let accepted = join_all(buyers).await;
-    let statuses: Vec<u16> = accepted.iter().map(|r| r.status().as_u16()).collect();
-    assert!(statuses.iter().all(|s| *s == 202), "{statuses:?}");
+    // In waves of 10 at once: a group commit puts a wave's orders in one stream entry or a
+    // few, so the backlog is at least 40 entries.
+    for wave in 0..40 {
+        let buyers = (0..10).map(|n| {
+            let buyer = json!({ "user_id": format!("b{wave}-{n}") });
+            app.order("draining", buyer)
+        });
+        let accepted = join_all(buyers).await;
+        let statuses: Vec<u16> = accepted.iter().map(|r| r.status().as_u16()).collect();
+        assert!(statuses.iter().all(|s| *s == 202), "{statuses:?}");
+    }
 
-    // A persister that moves the backlog in small batches, so reconcile runs mid-drain.
-    let store = RedisStore::connect(&app.settings.redis_url, &app.settings.redis_prefix)
+    // A persister that moves the backlog an entry at a time, so reconcile runs mid-drain.
+    let store = RedisStore::connect(&app.settings.redis_target(), &app.settings.redis_prefix)
         .await
         .unwrap();
     let mut settings = app.settings.persister.clone();
-    settings.batch_size = 5;
+    settings.batch_size = 1;
     let shutdown = CancellationToken::new();
     let persisters = Persister::spawn_all(
         &store,

@@ -1,5 +1,5 @@
 //! The request deadline never turns an order Redis accepted into a 408.
-use crate::helpers::{RedisProcess, spawn_app_with};
+use crate::helpers::{RedisProcess, spawn_app_with, use_single_redis};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -7,7 +7,7 @@ async fn an_order_already_sent_to_a_slow_redis_is_answered_202_after_the_request
     let redis_server = RedisProcess::start().await;
     let url = redis_server.url();
     let app = spawn_app_with(|s| {
-        s.redis_url = url;
+        use_single_redis(s, url);
         s.request_timeout_ms = 300;
         s.redis_timeout_ms = 3_000;
     })

@@ -1,11 +1,15 @@
 //! Redis unreachable: buyers are told to retry, nothing is taken, the service reconnects.
+use crate::helpers::use_single_redis;
+use flashsale::redis::RedisTarget;
+use redis::AsyncCommands;
 use serde_json::{Value, json};
 
 #[tokio::test]
 async fn while_redis_is_unreachable_buyers_are_told_to_retry_and_nothing_is_taken() {
     let proxy = crate::helpers::TcpProxy::start("127.0.0.1:6390");
     let app = crate::helpers::spawn_app_with(|s| {
-        s.redis_url = s.redis_url.replace(":6390/", &format!(":{}/", proxy.port));
+        let url = s.redis_url.replace(":6390/", &format!(":{}/", proxy.port));
+        use_single_redis(s, url);
     })
     .await;
     app.create_sale("dark", 10, json!({})).await;
@@ -18,7 +22,17 @@ async fn while_redis_is_unreachable_buyers_are_told_to_retry_and_nothing_is_take
     let problem: Value = response.json().await.unwrap();
     assert_eq!(problem["code"], "unavailable");
     assert!(!problem["detail"].as_str().unwrap().contains("redis"));
-    assert_eq!(app.stock_left("dark").await, 10);
+    // Read past the proxy, from the Redis the app is on (a cluster run's `app.redis` is not).
+    let url = app
+        .settings
+        .redis_url
+        .replace(&format!(":{}/", proxy.port), ":6390/");
+    let mut direct = RedisTarget::Single(url).connect(None).await.unwrap();
+    let left: i64 = direct
+        .hget(app.sale_keys("dark").sale, "stock_left")
+        .await
+        .unwrap();
+    assert_eq!(left, 10);
     proxy.restore();
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     let mut status = 0;

@@ -13,7 +13,7 @@ mod sales_index;
 mod shutdown;
 mod trimming;
 
-use crate::helpers::{TestApp, redis_url};
+use crate::helpers::{TestApp, redis_target};
 use flashsale::metrics::Metrics;
 use flashsale::persister::{ExecutionOutcome, Persister, Tally};
 use flashsale::redis::{CONSUMER_GROUP, RedisStore};
@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 /// A persister driven by hand, step by step, for the test's sales.
 pub(crate) async fn manual_persister(app: &TestApp, claim_idle_ms: u64) -> Persister {
-    let store = RedisStore::connect(&redis_url(), &app.settings.redis_prefix)
+    let store = RedisStore::connect(&redis_target(), &app.settings.redis_prefix)
         .await
         .unwrap();
     let mut settings = app.settings.persister.clone();

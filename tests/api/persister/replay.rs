@@ -1,6 +1,6 @@
 //! Dead letters replayed by an operator (admin API or CLI) end in Postgres exactly once: a
 //! second replay, or the replay of an order Postgres already holds, adds nothing.
-use crate::helpers::{TestApp, assert_problem, spawn_app};
+use crate::helpers::{TestApp, assert_problem, redis_env, spawn_app};
 use redis::AsyncCommands;
 use serde_json::{Value, json};
 use std::process::Command;
@@ -11,7 +11,7 @@ fn dead_letters_command(app: &TestApp, args: &[&str]) -> Value {
     let output = Command::new(env!("CARGO_BIN_EXE_flashsale"))
         .arg("dead-letters")
         .args(args)
-        .env("REDIS_URL", &app.settings.redis_url)
+        .envs(redis_env(&app.settings))
         .env("FLASHSALE_REDIS_PREFIX", &app.settings.redis_prefix)
         .output()
         .unwrap();

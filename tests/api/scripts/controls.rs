@@ -23,9 +23,7 @@ async fn end(sale: &Sale) -> Vec<i64> {
 async fn restore(sale: &Sale, ends_at: &str, paused: &str) -> String {
     let script = Script::new(include_str!("../../../lua/load_sale.lua"));
     let mut call = script.key(sale.keys.all().as_slice());
-    call.key(sale.index())
-        .key(format!("{}:staged-buyers:none", sale.keys.sale))
-        .arg("spring")
+    call.key(format!("{}:staged-buyers:none", sale.keys.sale))
         .arg("Spring")
         .arg("10")
         .arg("5")

@@ -1,6 +1,6 @@
 //! `lua/load_sale.lua`: never wipes; keeps a live sale's counters (raising its total to
 //! Postgres's, never lowering it) and fills in a lost one, creating its consumer group unless
-//! the stream kept it; either way the sale joins the persisters' index.
+//! the stream kept it.
 use super::{Sale, sale_hash};
 use flashsale::redis::CONSUMER_GROUP;
 use redis::streams::{StreamInfoGroupsReply, StreamReadOptions, StreamReadReply};
@@ -20,7 +20,7 @@ const DEFINITION: [(&str, &str); 5] = [
 async fn load(sale: &Sale, stock_left: &str, reserved: &str) -> String {
     let script = Script::new(include_str!("../../../lua/load_sale.lua"));
     let mut call = script.key(sale.keys.all().as_slice());
-    call.key(sale.index()).key(staged(sale)).arg("spring");
+    call.key(staged(sale));
     for (_, value) in DEFINITION {
         call.arg(value);
     }
@@ -84,17 +84,8 @@ fn staged(sale: &Sale) -> String {
     )
 }
 
-/// Whether the sale is in the persisters' index.
-async fn indexed(sale: &Sale) -> bool {
-    sale.redis
-        .clone()
-        .sismember(sale.index(), "spring")
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
-async fn a_live_sale_loaded_again_is_never_wiped_and_joins_the_index() {
+async fn a_live_sale_loaded_again_is_never_wiped() {
     let sale = Sale::new().await;
     sale.put_sale(&[("stock_left", "2"), ("reserved", "8"), ("extra", "kept")])
         .await;
@@ -111,7 +102,6 @@ async fn a_live_sale_loaded_again_is_never_wiped_and_joins_the_index() {
         before[1..],
         "other keys changed"
     );
-    assert!(indexed(&sale).await);
     sale.clean_up().await;
 }
 
@@ -169,7 +159,6 @@ async fn restore_fills_in_a_sale_redis_lost_and_creates_its_stream_and_group() {
     }
     let group = (CONSUMER_GROUP.to_owned(), 0, "0-0".to_owned());
     assert_eq!(groups(&sale).await, [group]);
-    assert!(indexed(&sale).await);
     sale.clean_up().await;
 }
 

@@ -10,17 +10,16 @@ mod reserve_batch;
 mod reserve_keys;
 mod restock;
 
-use crate::helpers::{Snapshot, redis_url, snapshot};
+use crate::helpers::{Snapshot, snapshot, test_redis};
 use flashsale::domain::SaleId;
-use flashsale::redis::{KeySpace, SaleKeys};
+use flashsale::redis::{Connection, KeySpace, SaleKeys};
 use redis::AsyncCommands;
-use redis::aio::MultiplexedConnection;
 use std::collections::BTreeMap;
 
 /// One sale's keys, laid out as the service lays them out, under a prefix no other test uses,
 /// on the project's Redis.
 pub struct Sale {
-    pub redis: MultiplexedConnection,
+    pub redis: Connection,
     pub keys: SaleKeys,
     prefix: String,
 }
@@ -31,11 +30,7 @@ impl Sale {
         let keys = KeySpace::new(&prefix)
             .unwrap()
             .sale(&SaleId::parse("spring").unwrap());
-        let redis = redis::Client::open(redis_url())
-            .unwrap()
-            .get_multiplexed_async_connection()
-            .await
-            .unwrap();
+        let redis = test_redis().await;
         Self {
             redis,
             keys,
@@ -82,22 +77,15 @@ impl Sale {
         seconds * 1000 + micros / 1000
     }
 
-    /// Deletes every key under the test's prefix.
-    /// The index of sales the persisters read (under the same prefix, so `clean_up` takes it).
-    pub fn index(&self) -> String {
-        KeySpace::new(&self.prefix).unwrap().sales_index()
-    }
-
+    /// Deletes every key under the test's prefix (`KEYS`, which a cluster client asks every
+    /// master; a test's few keys are not worth a cursor).
     pub async fn clean_up(self) {
-        let mut scan = self.redis.clone();
-        let mut keys = scan
-            .scan_match::<_, String>(format!("{}:*", self.prefix))
+        let found: Vec<String> = self
+            .redis
+            .clone()
+            .keys(format!("{}:*", self.prefix))
             .await
             .unwrap();
-        let mut found = Vec::new();
-        while let Some(key) = keys.next_item().await {
-            found.push(key.unwrap());
-        }
         if !found.is_empty() {
             let _: () = self.redis.clone().del(&found).await.unwrap();
         }

@@ -63,7 +63,8 @@ pub async fn measure(
     fill(backlog, &sales).await?;
 
     let processes = Processes::find(None, redis, db).await;
-    let store = RedisStore::connect(&backlog.settings.redis_url, &redis_prefix(run_id)).await?;
+    let store =
+        RedisStore::connect(&backlog.settings.redis_target(), &redis_prefix(run_id)).await?;
     let mut settings = backlog.settings.persister.clone();
     settings.consumer = Some(format!("bench-drain-{run_id}-{}", backlog.sales));
     let (shutdown, metrics) = (CancellationToken::new(), Arc::new(Metrics::default()));
