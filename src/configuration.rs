@@ -72,6 +72,13 @@ pub struct Settings {
     #[arg(long, env = "FLASHSALE_REDIS_TIMEOUT_MS", default_value_t = 500)]
     pub redis_timeout_ms: u64,
 
+    /// When above 0, an accepted order is answered only after `WAIT` confirms its write reached
+    /// this many replicas (once per group commit), within half of `redis_timeout_ms`; else the
+    /// batch gets 503 `unavailable` (its orders may stand: retry with the same
+    /// Idempotency-Key). An order so answered survives a failover to one of those replicas.
+    #[arg(long, env = "FLASHSALE_REDIS_WAIT_REPLICAS", default_value_t = 0)]
+    pub redis_wait_replicas: u32,
+
     /// Most order attempts this instance has in flight to Redis at once. Attempts beyond it queue
     /// for up to `redis_timeout_ms`, then get 503 `unavailable` before anything is sent
     /// (nothing taken), instead of piling onto a saturated CPU or Redis until they time out

@@ -48,7 +48,8 @@ impl Application {
         let redis = RedisStore::connect(&settings.redis_target(), &settings.redis_prefix)
             .await
             .context("connecting to Redis")?
-            .with_order_timeout(Duration::from_millis(settings.redis_timeout_ms));
+            .with_order_timeout(Duration::from_millis(settings.redis_timeout_ms))
+            .with_wait_replicas(settings.redis_wait_replicas);
         let metrics = Arc::new(Metrics::default());
         let listener = TcpListener::bind(&settings.listen)
             .with_context(|| format!("binding {}", settings.listen))?;

@@ -5,6 +5,7 @@
 use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
 use redis::cluster::ClusterClient;
 use redis::cluster_async::ClusterConnection;
+use redis::cluster_routing::{Route, RoutingInfo, SingleNodeRoutingInfo, SlotAddr};
 use redis::{Cmd, Pipeline, RedisFuture, RedisResult, Value};
 use std::time::Duration;
 
@@ -79,6 +80,31 @@ impl RedisTarget {
 pub enum Connection {
     Single(ConnectionManager),
     Cluster(ClusterConnection),
+}
+
+impl Connection {
+    /// `WAIT replicas timeout` on the master that holds `key`, which on a cluster is not where
+    /// redis-rs would send it by itself (to every master, answering the least of their counts,
+    /// so one master short of replicas would fail every sale's orders). Returns how many
+    /// replicas acknowledged this connection's writes to that master.
+    pub async fn wait_for_replicas(
+        &mut self,
+        key: &str,
+        replicas: u32,
+        timeout: Duration,
+    ) -> RedisResult<i64> {
+        let mut wait = redis::cmd("WAIT");
+        wait.arg(replicas).arg(timeout.as_millis() as u64);
+        match self {
+            Self::Single(conn) => wait.query_async(conn).await,
+            Self::Cluster(conn) => {
+                let master = Route::with_key(key, SlotAddr::Master);
+                let routing = RoutingInfo::SingleNode(SingleNodeRoutingInfo::SpecificNode(master));
+                let reached = conn.route_command(wait, routing).await?;
+                Ok(redis::from_redis_value(reached)?)
+            }
+        }
+    }
 }
 
 /// A pool of connections to one server or to the cluster.

@@ -71,6 +71,8 @@ pub struct RedisStore {
     lanes: group_commit::Lanes,
     /// How long the order path waits for Redis's answer before giving up with 503.
     order_timeout: Duration,
+    /// Replicas an accepted order's write must reach before it is answered (0: none).
+    wait_replicas: u32,
 }
 
 impl RedisStore {
@@ -84,7 +86,16 @@ impl RedisStore {
             keys,
             lanes: group_commit::Lanes::default(),
             order_timeout: DEFAULT_ORDER_TIMEOUT,
+            wait_replicas: 0,
         })
+    }
+
+    /// The same store, whose accepted orders are answered once `replicas` replicas have them.
+    pub fn with_wait_replicas(self, replicas: u32) -> Self {
+        Self {
+            wait_replicas: replicas,
+            ..self
+        }
     }
 
     /// The same store, whose per-worker order-path connections wait this long for an answer.

@@ -59,11 +59,36 @@ impl RedisStore {
                         .map_or("", IdempotencyKey::as_str),
                 );
         }
+        let mut conn = self.hot.clone();
         let reply: Vec<String> = invocation
-            .invoke_async(&mut self.hot.clone())
+            .invoke_async(&mut conn)
             .await
             .map_err(BatchFailure::Redis)?;
-        parse_reply(&reply, attempts).ok_or_else(|| BatchFailure::Malformed(format!("{reply:?}")))
+        let decided = parse_reply(&reply, attempts)
+            .ok_or_else(|| BatchFailure::Malformed(format!("{reply:?}")))?;
+        let answers_an_order = decided
+            .iter()
+            .any(|d| !matches!(d, Reservation::Refused(_)));
+        if self.wait_replicas > 0 && answers_an_order {
+            // On the connection that ran the script: `WAIT` counts that connection's writes.
+            let timeout = self.order_timeout / 2;
+            let reached = conn
+                .wait_for_replicas(&keys.sale, self.wait_replicas, timeout)
+                .await
+                .map_err(BatchFailure::Redis)?;
+            if reached < i64::from(self.wait_replicas) {
+                return Err(BatchFailure::Redis(redis::RedisError::from(
+                    std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        format!(
+                            "the orders reached {reached} of {} replicas",
+                            self.wait_replicas
+                        ),
+                    ),
+                )));
+            }
+        }
+        Ok(decided)
     }
 }
 

@@ -14,8 +14,8 @@ pub use process::ServerProcess;
 pub use proxy::TcpProxy;
 pub use redis_process::RedisProcess;
 pub use services::{
-    drop_database, postgres_admin, redis_env, redis_target, test_redis, test_settings,
-    use_single_redis,
+    drop_database, postgres_admin, redis_cluster_nodes, redis_env, redis_target, test_redis,
+    test_settings, use_single_redis,
 };
 pub use snapshot::{Snapshot, snapshot};
 

@@ -71,6 +71,7 @@ pub async fn test_settings() -> (Settings, String) {
         listen: "127.0.0.1:0".into(),
         redis_url: redis_url(),
         redis_cluster_nodes: redis_cluster_nodes(),
+        redis_wait_replicas: 0,
         database_url: format!("{}/{database_name}", postgres_server()),
         admin_token: Some(ADMIN_TOKEN.into()),
         jwt_secret: None,

@@ -8,4 +8,5 @@ mod limits;
 mod overload;
 mod rate_limits;
 mod redis_outage;
+mod replicas;
 mod status;
