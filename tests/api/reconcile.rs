@@ -1,9 +1,8 @@
 //! Reconciliation: the invariant checker finds what broke, and the repair never makes more
 //! sellable than is left.
-use crate::helpers::{TestApp, redis_env, spawn_app};
+use crate::helpers::{TestApp, reconcile_check, spawn_app};
 use redis::AsyncCommands;
 use serde_json::{Value, json};
-use std::process::Command;
 
 async fn reconcile(app: &TestApp, sale: &str) -> Value {
     let response = app
@@ -15,17 +14,7 @@ async fn reconcile(app: &TestApp, sale: &str) -> Value {
 
 /// `flashsale reconcile --check` against the test's database and Redis prefix.
 fn check_command(app: &TestApp) -> (bool, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_flashsale"))
-        .args(["reconcile", "--check"])
-        .env("DATABASE_URL", &app.settings.database_url)
-        .envs(redis_env(&app.settings))
-        .env("FLASHSALE_REDIS_PREFIX", &app.settings.redis_prefix)
-        .output()
-        .unwrap();
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-    )
+    reconcile_check(&app.settings)
 }
 
 async fn sale_with_orders(app: &TestApp, sale: &str) {

@@ -1,5 +1,7 @@
 //! The real server killed with SIGKILL mid-burst: every accepted order reaches Postgres once.
-use crate::helpers::{ADMIN_TOKEN, ServerProcess, drop_database, redis_env, test_settings};
+use crate::helpers::{
+    ADMIN_TOKEN, ServerProcess, drop_database, reconcile_check, test_settings, wait_until_accepted,
+};
 use flashsale::postgres::MIGRATOR;
 use flashsale_testkit::AdminClient;
 use futures::future::join_all;
@@ -8,7 +10,7 @@ use sqlx::PgPool;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use uuid::Uuid;
 
 /// Fires `buyers` concurrent orders, kills the server with SIGKILL once `kill_after` of them
@@ -50,14 +52,7 @@ async fn a_killed_server_loses_no_accepted_order(stock: i64, buyers: usize, kill
         }
     }));
     let burst = tokio::spawn(burst);
-    let started = Instant::now();
-    while accepted_so_far.load(Ordering::SeqCst) < kill_after {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the burst never got going"
-        );
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
+    wait_until_accepted(&accepted_so_far, kill_after).await;
     server.kill();
     let accepted: Vec<Uuid> = burst.await.unwrap().into_iter().flatten().collect();
     assert!(
@@ -90,18 +85,8 @@ async fn a_killed_server_loses_no_accepted_order(stock: i64, buyers: usize, kill
         persisted.iter().collect::<HashSet<_>>().len(),
         accepted.len()
     );
-    let check = std::process::Command::new(env!("CARGO_BIN_EXE_flashsale"))
-        .args(["reconcile", "--check"])
-        .env("DATABASE_URL", &settings.database_url)
-        .envs(redis_env(&settings))
-        .env("FLASHSALE_REDIS_PREFIX", &settings.redis_prefix)
-        .output()
-        .unwrap();
-    assert!(
-        check.status.success(),
-        "{}",
-        String::from_utf8_lossy(&check.stdout)
-    );
+    let (ok, report) = reconcile_check(&settings);
+    assert!(ok, "{report}");
     drop(server);
     db.close().await;
     drop_database(&database).await;

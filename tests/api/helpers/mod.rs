@@ -1,6 +1,8 @@
 //! Test helpers: the app on a random port with its own database and Redis prefix, the real
 //! processes and proxies fault tests drive, and the assertions every test shares.
 mod app;
+mod burst;
+mod cluster;
 mod problem;
 mod process;
 mod proxy;
@@ -9,8 +11,10 @@ mod services;
 mod snapshot;
 
 pub use app::{TestApp, spawn_app, spawn_app_with};
+pub use burst::wait_until_accepted;
+pub use cluster::LocalCluster;
 pub use problem::assert_problem;
-pub use process::ServerProcess;
+pub use process::{ServerProcess, reconcile_check};
 pub use proxy::TcpProxy;
 pub use redis_process::RedisProcess;
 pub use services::{

@@ -41,3 +41,19 @@ impl ServerProcess {
         self.server.kill().unwrap();
     }
 }
+
+/// `flashsale reconcile --check` against these settings' database and Redis: whether every
+/// invariant holds, and its report.
+pub fn reconcile_check(settings: &Settings) -> (bool, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_flashsale"))
+        .args(["reconcile", "--check"])
+        .env("DATABASE_URL", &settings.database_url)
+        .envs(redis_env(settings))
+        .env("FLASHSALE_REDIS_PREFIX", &settings.redis_prefix)
+        .output()
+        .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
