@@ -109,7 +109,10 @@ impl ApiError {
                         | Server::MasterDown
                         | Server::ReadOnly
                 )
-            );
+            )
+            // A master refusing writes before the script wrote anything: short of the
+            // replicas `min-replicas-to-write` asks for, or out of memory (noeviction).
+            || matches!(error.code(), Some("NOREPLICAS" | "OOM"));
         let error = anyhow::Error::new(error).context("redis call failed");
         if outage {
             Self::Unavailable(error)
