@@ -48,6 +48,21 @@ pub(crate) async fn drain(persister: &mut Persister) -> Tally {
     total
 }
 
+/// Orders still in a sale's stream: a line each in a group commit's entry, or one per entry
+/// written by field name (replayed dead letters).
+async fn orders_in_stream(app: &TestApp, stream: &str) -> usize {
+    let entries: redis::streams::StreamRangeReply =
+        app.redis.clone().xrange_all(stream).await.unwrap();
+    entries
+        .ids
+        .iter()
+        .map(|entry| match entry.get::<String>("orders") {
+            Some(lines) => lines.lines().count(),
+            None => 1,
+        })
+        .sum()
+}
+
 async fn delivered_unacknowledged(app: &TestApp, stream: &str) -> usize {
     let summary: redis::streams::StreamPendingReply = app
         .redis
