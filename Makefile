@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 DEMO_ARGS ?=
 
-.PHONY: help services services-stop cluster cluster-stop build migrate demo serve test test-cluster chaos fmt lint k6 bench bench-scaling
+.PHONY: help services services-stop cluster cluster-stop build migrate demo serve test test-cluster chaos fmt lint k6 bench bench-cluster bench-scaling
 
 help:
 	@echo "make demo           services up, build, run a flash sale, print the result"
@@ -12,6 +12,7 @@ help:
 	@echo "make serve          services up, migrate, run the service on 127.0.0.1:8080"
 	@echo "make chaos          the long fault tests (server killed mid-burst, Postgres outage)"
 	@echo "make bench          every engine against the HTTP ceiling, one table (bench-results/)"
+	@echo "make bench-cluster  redis reserve on the single Redis and on the local cluster, side by side"
 	@echo "make bench-scaling  cost per order as stock, buyers and concurrent sales grow"
 	@echo "make k6             the k6 scenarios in loadtest/ against a local server"
 	@echo "make services       start the project's Redis (6390) and Postgres (5440)"
@@ -89,6 +90,12 @@ bench: services build
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || \
 		echo "bench: wrk is not installed; running without the wrk comparison"
 	./target/release/flashsale-bench bench $(BENCH_ARGS)
+
+# The reserve scenario on the single Redis and on the local Redis Cluster (1, 4 and 16 buckets
+# per sale), with the cluster's overhead per order; BENCH_ARGS adds options (e.g. --seconds 10).
+bench-cluster: services cluster build
+	./target/release/flashsale-bench bench --only "redis reserve,cluster" --drain-orders 0 \
+		--cluster-nodes "$$(bash scripts/cluster.sh nodes | cut -d= -f2)" $(BENCH_ARGS)
 
 # The scaling table: cost per order as stock (10^3..10^8), distinct buyers (10^4..10^7; about
 # 1 GiB of Redis memory at the top, freed after) and concurrent sales (1..1,000) grow.

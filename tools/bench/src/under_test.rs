@@ -37,7 +37,7 @@ pub async fn prepare(settings: &Settings, out: &Path) -> anyhow::Result<(sqlx::P
         .run(&db)
         .await
         .context("migrating Postgres")?;
-    Ok((db, RedisOps::connect(&settings.redis_url).await?))
+    Ok((db, RedisOps::connect(&settings.redis_target()).await?))
 }
 
 /// Every server and tool of one run shares this Redis prefix, apart from other deployments.
@@ -56,6 +56,11 @@ impl UnderTest {
             ("FLASHSALE_DB_MAX_CONNECTIONS", "16".to_owned()),
             ("FLASHSALE_PERSISTER", launch.persister.to_string()),
             ("REDIS_URL", settings.redis_url.clone()),
+            // Empty: the single Redis, whatever this process's environment says.
+            (
+                "REDIS_CLUSTER_NODES",
+                settings.redis_cluster_nodes.clone().unwrap_or_default(),
+            ),
             ("DATABASE_URL", settings.database_url.clone()),
         ];
         let (program, command) = match launch.engine {
@@ -93,6 +98,27 @@ impl UnderTest {
             )
             .await?;
         Ok(self.orders_url(id))
+    }
+
+    /// Creates a sale whose stock is split into `buckets`; `None` when the API refuses the
+    /// field (400 or 422) or ignores it (its answer shows no such count): the sale then exists
+    /// unsplit, for the caller to forget.
+    pub async fn create_sale_in_buckets(
+        &self,
+        id: &str,
+        stock: i64,
+        buckets: u32,
+    ) -> anyhow::Result<Option<String>> {
+        let body = json!({ "id": id, "name": id, "stock": stock, "buckets": buckets });
+        let (status, answer) = self.admin.post_answer("/admin/sales", &body).await?;
+        if matches!(status.as_u16(), 400 | 422) {
+            return Ok(None);
+        }
+        if !status.is_success() {
+            bail!("/admin/sales answered {status}: {answer}");
+        }
+        let sale: serde_json::Value = serde_json::from_str(&answer)?;
+        Ok((sale["buckets"] == buckets).then(|| self.orders_url(id)))
     }
 
     pub fn orders_url(&self, sale: &str) -> String {

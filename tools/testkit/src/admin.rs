@@ -1,6 +1,7 @@
 //! The admin API as tests and tools call it: bearer token, JSON both ways, error statuses as
 //! errors.
 use anyhow::bail;
+use reqwest::StatusCode;
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
@@ -22,6 +23,19 @@ impl AdminClient {
 
     /// `POST`s `body`; an error status fails with the answer's body.
     pub async fn post(&self, path: &str, body: &Value) -> anyhow::Result<Value> {
+        let (status, text) = self.post_answer(path, body).await?;
+        if !status.is_success() {
+            bail!("{path} answered {status}: {text}");
+        }
+        Ok(serde_json::from_str(&text)?)
+    }
+
+    /// `POST`s `body`; the answer's status and body, whatever the status.
+    pub async fn post_answer(
+        &self,
+        path: &str,
+        body: &Value,
+    ) -> anyhow::Result<(StatusCode, String)> {
         let response = self
             .http
             .post(format!("{}{path}", self.base))
@@ -29,14 +43,7 @@ impl AdminClient {
             .json(body)
             .send()
             .await?;
-        if !response.status().is_success() {
-            bail!(
-                "{path} answered {}: {}",
-                response.status(),
-                response.text().await?
-            );
-        }
-        Ok(response.json().await?)
+        Ok((response.status(), response.text().await?))
     }
 
     pub async fn get(&self, path: &str) -> anyhow::Result<Value> {

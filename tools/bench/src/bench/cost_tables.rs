@@ -31,8 +31,8 @@ pub fn table(headers: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> S
 
 pub fn cpu(run: &Run) -> String {
     let mut text = format!(
-        "CPU µs per request and per accepted order. Server, Redis (the redis-server process) and \
-         Postgres (every postgres process): from the measured window's start until its orders \
+        "CPU µs per request and per accepted order. Server, Redis (the redis-server process; on \
+         the cluster every node's, masters and replicas) and Postgres (every postgres process): from the measured window's start until its orders \
          were in Postgres, so the persister's work counts (the warm-up's orders were settled \
          before the window); load generator (this process): the measured window only. Read \
          from /proc/<pid>/stat in {} µs ticks. Redis and Postgres are shared with whatever else \
@@ -110,14 +110,19 @@ fn cpu_row(m: &Measured) -> Vec<String> {
     ]
 }
 
-/// Redis's own time per command over the reserve scenario's window, `INFO commandstats`.
-fn commands(reserve: &Measured) -> String {
+/// Redis's own time per command over a reserve scenario's window, `INFO commandstats`.
+pub(super) fn commands(reserve: &Measured) -> String {
     let orders = reserve.accepted.max(1) as f64;
     let text = format!(
-        "\nRedis per command, redis reserve ({} orders; `INFO commandstats` before and after; \
+        "\nRedis per command, {} ({} orders; `INFO commandstats` before and after{}; \
          commands run by a script or in a MULTI/EXEC count both under their own names and in \
          EVALSHA or EXEC):\n\n",
-        reserve.accepted
+        reserve.name,
+        reserve.accepted,
+        match reserve.cluster_buckets {
+            Some(_) => ", every master's added up",
+            None => "",
+        }
     );
     let rows = reserve.costs.redis_commands.iter().take(TOP_COMMANDS);
     text + &table(

@@ -12,6 +12,8 @@ const ERROR_CODES: [&str; 2] = ["unavailable", "internal"];
 #[derive(Debug, Serialize)]
 pub struct Measured {
     pub name: String,
+    /// On the Redis Cluster: the buckets its sale's stock was split into; `None`: elsewhere.
+    pub cluster_buckets: Option<u32>,
     pub connections: usize,
     pub requests: u64,
     pub requests_per_second: f64,
@@ -51,6 +53,8 @@ pub struct Sale {
     pub stock: i64,
     /// `None`: the bare endpoint, no sale.
     pub orders_in_postgres: Option<i64>,
+    /// On the Redis Cluster: the buckets its stock was split into.
+    pub cluster_buckets: Option<u32>,
 }
 
 /// What a scenario cost, measured around its load.
@@ -77,7 +81,10 @@ pub struct Costs {
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct PerProcess {
     pub server: Option<f64>,
+    /// Every Redis process: on a cluster, masters and replicas.
     pub redis: Option<f64>,
+    /// The replicas' part of `redis`.
+    pub redis_replicas: Option<f64>,
     pub postgres: Option<f64>,
     pub load_generator: Option<f64>,
 }
@@ -95,6 +102,7 @@ impl Measured {
             accepted_total,
             stock,
             orders_in_postgres,
+            cluster_buckets,
         } = sale;
         let mut refused = BTreeMap::new();
         let mut errors = report.transport_errors;
@@ -113,16 +121,19 @@ impl Measured {
         let persisted = costs.persisted.map_or(0, |n| n.max(0) as u64);
         Self {
             name: name.to_owned(),
+            cluster_buckets,
             connections,
             cpu_us_per_request: PerProcess {
                 server: per(settled.server_us, report.requests),
                 redis: per(settled.redis_us, report.requests),
+                redis_replicas: per(settled.redis_replicas_us, report.requests),
                 postgres: per(settled.postgres_us, report.requests),
                 load_generator: per(load.this_us, report.requests),
             },
             cpu_us_per_order: PerProcess {
                 server: per(settled.server_us, accepted),
                 redis: per(settled.redis_us, accepted),
+                redis_replicas: per(settled.redis_replicas_us, accepted),
                 postgres: per(settled.postgres_us, persisted),
                 load_generator: per(load.this_us, accepted),
             },

@@ -1,8 +1,9 @@
 //! The benchmark's results: the Markdown tables (throughput, cost, targets), the JSON file.
+use super::cluster::ClusterRun;
 use super::drain::Drain;
 use super::machine::Machine;
 use super::measured::Measured;
-use super::{BenchArgs, chart, cost_tables, targets};
+use super::{BenchArgs, chart, cluster, cost_tables, targets};
 use crate::redis_ops::RedisOps;
 use serde::Serialize;
 use std::path::Path;
@@ -19,6 +20,8 @@ pub struct Run {
     /// `wrk` against the bare endpoint, requests/s, when wrk is installed.
     pub wrk: Option<f64>,
     pub drain: Option<Drain>,
+    /// `None`: no cluster given, or no cluster scenario chosen.
+    pub cluster: Option<ClusterRun>,
 }
 
 impl Run {
@@ -38,6 +41,29 @@ impl Run {
             scenarios: Vec::new(),
             wrk: None,
             drain: None,
+            cluster: None,
+        }
+    }
+
+    /// A run with nothing measured yet, for tests of the tables.
+    #[cfg(test)]
+    pub fn empty(cluster: Option<ClusterRun>) -> Self {
+        Self {
+            run_id: "test".into(),
+            started_at: chrono::Utc::now(),
+            machine: Machine {
+                cpus: 2,
+                cpu_model: String::new(),
+                redis: String::new(),
+                postgres: String::new(),
+            },
+            seconds_per_scenario: 5,
+            concurrency: 256,
+            server_workers: 2,
+            scenarios: Vec::new(),
+            wrk: None,
+            drain: None,
+            cluster,
         }
     }
 
@@ -105,6 +131,8 @@ impl Run {
         }
         text += "\n";
         text += &cost_tables::cpu(self);
+        text += "\n";
+        text += &cluster::section(self);
         text += "\n";
         text += &targets::table(self);
         text += &self.notes();

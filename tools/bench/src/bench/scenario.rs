@@ -1,4 +1,5 @@
-//! One scenario: its own server, a warm-up, the measured window, and what the window cost.
+//! One scenario: its own server, a warm-up, the measured window, and what the window cost; on
+//! the single Redis or, for a cluster scenario, on the Redis Cluster the arguments name.
 //!
 //! The warm-up's orders are settled in Postgres before the window opens, so the CPU counted
 //! from the window's start until its orders are settled is the cost of exactly its orders:
@@ -18,15 +19,24 @@ use std::time::Duration;
 /// the shared Redis and Postgres meanwhile.
 const IDLE: Duration = Duration::from_secs(1);
 
+pub enum Outcome {
+    /// With `wrk`'s requests/s against the bare endpoint, when it ran.
+    Ran(Box<Measured>, Option<f64>),
+    NotRun(&'static str),
+}
+
 /// Runs one scenario; against the bare endpoint, also `wrk` (when installed) for comparison.
+/// `args.settings` and `redis` are the Redis it runs on.
 pub async fn measure(
     args: &BenchArgs,
     run_id: &str,
     scenario: &Scenario,
     db: &sqlx::PgPool,
     redis: &mut RedisOps,
-) -> anyhow::Result<(Measured, Option<f64>)> {
-    let slug = scenario.name.replace([' ', '@'], "-");
+) -> anyhow::Result<Outcome> {
+    let slug = scenario
+        .name
+        .replace(|c: char| !c.is_ascii_alphanumeric(), "-");
     let log = args.out.join(format!("server-{slug}.log"));
     let server = UnderTest::start(Launch {
         settings: &args.settings,
@@ -41,9 +51,23 @@ pub async fn measure(
     let is_redis = scenario.engine == Some("redis");
     let memory_before = redis.used_memory().await?;
     let sale_id = format!("bench-{run_id}-{slug}");
-    let url = match scenario.engine {
-        Some(_) => server.create_sale(&sale_id, scenario.stock).await?,
-        None => format!("{}/bare", server.base()),
+    let keys = KeySpace::new(&redis_prefix(run_id))?;
+    let url = match (scenario.engine, scenario.cluster_buckets) {
+        (None, _) => format!("{}/bare", server.base()),
+        (Some(_), None | Some(1)) => server.create_sale(&sale_id, scenario.stock).await?,
+        (Some(_), Some(buckets)) => {
+            match server
+                .create_sale_in_buckets(&sale_id, scenario.stock, buckets)
+                .await?
+            {
+                Some(url) => url,
+                None => {
+                    drop(server);
+                    redis.forget_sale(&keys, &SaleId::parse(&sale_id)?).await?;
+                    return Ok(Outcome::NotRun("the API does not accept buckets"));
+                }
+            }
+        }
     };
     let connections = scenario.connections.unwrap_or(args.concurrency);
     let load = |limit, prefix: &str| {
@@ -90,7 +114,6 @@ pub async fn measure(
     // Stopped first, so its persister cannot recreate the stream forgotten here.
     drop(server);
     if scenario.engine.is_some() {
-        let keys = KeySpace::new(&redis_prefix(run_id))?;
         redis.forget_sale(&keys, &SaleId::parse(&sale_id)?).await?;
     }
     let costs = Costs {
@@ -107,7 +130,8 @@ pub async fn measure(
         accepted_total,
         stock: scenario.stock,
         orders_in_postgres: orders,
+        cluster_buckets: scenario.cluster_buckets,
     };
-    let measured = Measured::new(scenario.name, connections, report, sale, peak_rss, costs);
-    Ok((measured, wrk))
+    let measured = Measured::new(&scenario.name, connections, report, sale, peak_rss, costs);
+    Ok(Outcome::Ran(Box::new(measured), wrk))
 }

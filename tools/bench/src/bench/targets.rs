@@ -110,27 +110,11 @@ pub fn table(run: &Run) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::machine::Machine;
     use super::*;
 
     #[test]
     fn targets_of_scenarios_not_run_say_so_instead_of_nan() {
-        let run = Run {
-            run_id: "test".into(),
-            started_at: chrono::Utc::now(),
-            machine: Machine {
-                cpus: 2,
-                cpu_model: String::new(),
-                redis: String::new(),
-                postgres: String::new(),
-            },
-            seconds_per_scenario: 5,
-            concurrency: 256,
-            server_workers: 2,
-            scenarios: Vec::new(),
-            wrk: None,
-            drain: None,
-        };
+        let run = Run::empty(None);
         let text = table(&run);
         assert_eq!(text.matches("| not run |").count(), 9, "{text}");
         assert!(!text.contains("NaN"), "{text}");

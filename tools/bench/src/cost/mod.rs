@@ -3,20 +3,22 @@
 //!
 //! Everything comes from `/proc/<pid>/stat`, in clock ticks (10 ms on Linux): a figure is as
 //! precise as a tick divided by the orders it is shared by. Redis and Postgres are found through
-//! their own answers (`INFO server`'s `process_id`, `pg_backend_pid()`'s parent), then checked
-//! by command name, so a server in another pid namespace reports nothing rather than the CPU of
-//! an unrelated local process.
+//! their own answers (`INFO server`'s `process_id` of every Redis node, `pg_backend_pid()`'s
+//! parent), then checked by command name, so a server in another pid namespace reports nothing
+//! rather than the CPU of an unrelated local process.
 pub mod proc_stat;
 
-use crate::redis_ops::RedisOps;
+use crate::redis_ops::{ProcessId, RedisOps};
 use serde::Serialize;
 use std::time::Instant;
 
 /// The processes measured; `None` for one that is not on this machine.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Processes {
     server: Option<u32>,
-    redis: Option<u32>,
+    /// Every Redis node: `None` unless each is on this machine, as a sum without one would
+    /// pass for the whole.
+    redis: Option<Vec<ProcessId>>,
     postmaster: Option<u32>,
 }
 
@@ -26,6 +28,7 @@ pub struct Snapshot {
     at: Instant,
     server: Option<u64>,
     redis: Option<u64>,
+    redis_replicas: Option<u64>,
     redis_forks: Option<u64>,
     postgres: Option<u64>,
     this: Option<u64>,
@@ -36,8 +39,11 @@ pub struct Snapshot {
 pub struct Cpu {
     pub seconds: f64,
     pub server_us: Option<u64>,
-    /// The redis-server process, all its threads (the AOF's fsync too).
+    /// The redis-server process, all its threads (the AOF's fsync too); on a cluster, every
+    /// node's, masters and replicas.
     pub redis_us: Option<u64>,
+    /// The replicas' part of `redis_us`; `None` without replicas.
+    pub redis_replicas_us: Option<u64>,
     /// Redis's reaped children (an AOF rewrite or a snapshot that happened to end in the
     /// window): left out of `redis_us`, as their cost follows the data set, not the window.
     pub redis_forks_us: Option<u64>,
@@ -55,7 +61,7 @@ impl Processes {
                 .filter(|command| names.iter().any(|name| command.starts_with(name)))
                 .map(|_| pid)
         };
-        let redis_pid = redis.process_id().await.ok();
+        let redis_ids = redis.process_ids().await.ok();
         let backend: Option<i32> = sqlx::query_scalar("SELECT pg_backend_pid()")
             .fetch_one(db)
             .await
@@ -65,18 +71,31 @@ impl Processes {
             .and_then(|pid| named(proc_stat::read(pid)?.parent, &["postgres"]));
         Self {
             server,
-            redis: redis_pid.and_then(|pid| named(pid, &["redis-server", "valkey-server"])),
+            redis: redis_ids.and_then(|ids| {
+                ids.into_iter()
+                    .map(|id| named(id.pid, &["redis-server", "valkey-server"]).map(|_| id))
+                    .collect()
+            }),
             postmaster,
         }
     }
 
     pub fn snapshot(&self) -> Snapshot {
-        let redis = self.redis.and_then(proc_stat::read);
+        let redis: Option<Vec<(proc_stat::Times, bool)>> = self.redis.as_ref().and_then(|ids| {
+            ids.iter()
+                .map(|id| Some((proc_stat::read(id.pid)?, id.replica)))
+                .collect()
+        });
+        let sum = |pick: fn(&(proc_stat::Times, bool)) -> Option<u64>| {
+            let picked: Vec<u64> = redis.as_ref()?.iter().filter_map(pick).collect();
+            (!picked.is_empty()).then(|| picked.iter().sum())
+        };
         Snapshot {
             at: Instant::now(),
             server: self.server.and_then(proc_stat::read).map(|t| t.own),
-            redis: redis.map(|t| t.own),
-            redis_forks: redis.map(|t| t.children),
+            redis: sum(|(t, _)| Some(t.own)),
+            redis_replicas: sum(|(t, replica)| replica.then_some(t.own)),
+            redis_forks: sum(|(t, _)| Some(t.children)),
             postgres: self.postmaster.and_then(postgres_total),
             this: proc_stat::read_self().map(|t| t.own),
         }
@@ -99,6 +118,7 @@ impl Snapshot {
             seconds: later.at.duration_since(self.at).as_secs_f64(),
             server_us: spent(self.server, later.server),
             redis_us: spent(self.redis, later.redis),
+            redis_replicas_us: spent(self.redis_replicas, later.redis_replicas),
             redis_forks_us: spent(self.redis_forks, later.redis_forks),
             postgres_us: spent(self.postgres, later.postgres),
             this_us: spent(self.this, later.this),
@@ -122,6 +142,7 @@ mod tests {
             at,
             server: Some(1_000),
             redis: None,
+            redis_replicas: None,
             redis_forks: None,
             postgres: Some(5_000),
             this: Some(10),

@@ -35,6 +35,15 @@ impl CommandStats {
         )
     }
 
+    /// Adds another server's counts, a cluster node's.
+    pub(super) fn add(&mut self, other: CommandStats) {
+        for (command, (calls, usec)) in other.0 {
+            let total = self.0.entry(command).or_default();
+            total.0 += calls;
+            total.1 += usec;
+        }
+    }
+
     /// What each command cost since `earlier`, the costliest first.
     pub fn since(&self, earlier: &CommandStats) -> Vec<CommandCost> {
         let mut costs: Vec<CommandCost> = self
@@ -88,6 +97,20 @@ mod tests {
             .map(|c| (c.command.as_str(), c.calls, c.usec))
             .collect();
         assert_eq!(seen, [("evalsha", 1_000, 18_000), ("xadd", 500, 2_000)]);
+    }
+
+    #[test]
+    fn the_nodes_counts_add_up() {
+        let mut stats = CommandStats::parse("cmdstat_evalsha:calls=10,usec=185\r\n");
+        stats.add(CommandStats::parse(
+            "cmdstat_evalsha:calls=5,usec=15\r\ncmdstat_xadd:calls=2,usec=4\r\n",
+        ));
+        let costs = stats.since(&CommandStats::default());
+        let seen: Vec<(&str, u64, u64)> = costs
+            .iter()
+            .map(|c| (c.command.as_str(), c.calls, c.usec))
+            .collect();
+        assert_eq!(seen, [("evalsha", 15, 200), ("xadd", 2, 4)]);
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! The tools' own Redis calls, beside the service's: what Redis says about itself (`INFO`: its
-//! pid, memory and per-command CPU time), and the bench's writes around a measurement (seeding
-//! a sale's buyers, forgetting a measured sale).
+//! pid, memory and per-command CPU time; on a cluster, every node's), and the bench's writes
+//! around a measurement (seeding a sale's buyers, forgetting a measured sale).
 mod commands;
+mod nodes;
 
 pub use commands::{CommandCost, CommandStats, scripts, shared_with_others};
 use flashsale::domain::SaleId;
-use flashsale::redis::KeySpace;
+use flashsale::redis::{Connection, KeySpace, RedisTarget};
+use nodes::Node;
 use redis::aio::MultiplexedConnection;
 use std::time::Duration;
 
@@ -16,56 +18,78 @@ const SEED_FIELDS: u64 = 1_000;
 const SEED_PIPELINE: u64 = 20;
 
 pub struct RedisOps {
-    conn: MultiplexedConnection,
+    /// Sends each command where its keys live.
+    conn: Connection,
+    /// The one server, or every node of the cluster: the masters' figures add up to what the
+    /// data set cost, the replicas' to what keeping copies of it cost.
+    nodes: Vec<Node>,
+}
+
+/// A Redis process, by its own account.
+#[derive(Debug, Clone, Copy)]
+pub struct ProcessId {
+    pub pid: u32,
+    pub replica: bool,
 }
 
 impl RedisOps {
-    pub async fn connect(url: &str) -> anyhow::Result<Self> {
-        let mut conn = redis::Client::open(url)?
-            .get_multiplexed_async_connection()
-            .await?;
+    pub async fn connect(target: &RedisTarget) -> anyhow::Result<Self> {
         // Seeding millions of buyers can meet an AOF rewrite's fork: wait it out rather than
         // fail the run at the client's default half second.
-        conn.set_response_timeout(RESPONSE_TIMEOUT);
-        Ok(Self { conn })
+        Ok(Self {
+            conn: target.connect(Some(RESPONSE_TIMEOUT)).await?,
+            nodes: nodes::discover(target, RESPONSE_TIMEOUT).await?,
+        })
     }
 
-    async fn info(&mut self, section: &str) -> anyhow::Result<String> {
-        Ok(redis::cmd("INFO")
-            .arg(section)
-            .query_async(&mut self.conn)
-            .await?)
+    /// Masters (the one server counts as one) and replicas.
+    pub fn topology(&self) -> (usize, usize) {
+        let replicas = self.nodes.iter().filter(|node| node.replica).count();
+        (self.nodes.len() - replicas, replicas)
     }
 
-    /// One `name:value` line of an `INFO` section.
-    async fn info_field(&mut self, section: &str, name: &str) -> anyhow::Result<String> {
-        let info = self.info(section).await?;
-        field(&info, name)
-            .map(str::to_owned)
-            .ok_or_else(|| anyhow::anyhow!("INFO {section} has no {name}"))
+    fn masters(&mut self) -> impl Iterator<Item = &mut MultiplexedConnection> {
+        self.nodes
+            .iter_mut()
+            .filter(|node| !node.replica)
+            .map(|node| &mut node.conn)
     }
 
     pub async fn version(&mut self) -> anyhow::Result<String> {
-        self.info_field("server", "redis_version").await
+        let node = self.nodes.first_mut().expect("a target has a node");
+        info_field(&mut node.conn, "server", "redis_version").await
     }
 
-    pub async fn process_id(&mut self) -> anyhow::Result<u32> {
-        Ok(self.info_field("server", "process_id").await?.parse()?)
+    pub async fn process_ids(&mut self) -> anyhow::Result<Vec<ProcessId>> {
+        let mut ids = Vec::with_capacity(self.nodes.len());
+        for node in &mut self.nodes {
+            ids.push(ProcessId {
+                pid: info_field(&mut node.conn, "server", "process_id")
+                    .await?
+                    .parse()?,
+                replica: node.replica,
+            });
+        }
+        Ok(ids)
     }
 
-    /// Waits until Redis works for nobody but its clients: no key still being freed in the
-    /// background after an `UNLINK`, no AOF rewrite or snapshot running. Both would be charged
-    /// to the next window (the freeing thread is Redis's own) or move its memory figure.
+    /// Waits until every node works for nobody but its clients: no key still being freed in
+    /// the background after an `UNLINK`, no AOF rewrite or snapshot running. Both would be
+    /// charged to the next window (the freeing thread is Redis's own) or move its memory figure.
     pub async fn quiesce(&mut self) -> anyhow::Result<()> {
         for _ in 0..1_200 {
-            let info = self.info("memory").await? + &self.info("persistence").await?;
-            let busy = [
-                "lazyfree_pending_objects",
-                "aof_rewrite_in_progress",
-                "rdb_bgsave_in_progress",
-            ]
-            .iter()
-            .any(|name| field(&info, name).is_some_and(|n| n != "0"));
+            let mut busy = false;
+            for node in &mut self.nodes {
+                let info = info(&mut node.conn, "memory").await?
+                    + &info(&mut node.conn, "persistence").await?;
+                busy |= [
+                    "lazyfree_pending_objects",
+                    "aof_rewrite_in_progress",
+                    "rdb_bgsave_in_progress",
+                ]
+                .iter()
+                .any(|name| field(&info, name).is_some_and(|n| n != "0"));
+            }
             if !busy {
                 return Ok(());
             }
@@ -74,26 +98,40 @@ impl RedisOps {
         anyhow::bail!("Redis is still freeing keys or rewriting its AOF after 60 s")
     }
 
-    /// `used_memory`, once Redis is quiet (see [`RedisOps::quiesce`]).
+    /// The masters' `used_memory`, once Redis is quiet (see [`RedisOps::quiesce`]).
     pub async fn used_memory(&mut self) -> anyhow::Result<u64> {
         self.quiesce().await?;
-        field(&self.info("memory").await?, "used_memory")
-            .and_then(|n| n.parse().ok())
-            .ok_or_else(|| anyhow::anyhow!("INFO memory has no used_memory"))
+        let mut total = 0;
+        for conn in self.masters() {
+            total += info_field(conn, "memory", "used_memory")
+                .await?
+                .parse::<u64>()?;
+        }
+        Ok(total)
     }
 
+    /// The masters' `INFO commandstats`, added up: they run the scripts, whose effects
+    /// replicas only repeat.
     pub async fn command_stats(&mut self) -> anyhow::Result<CommandStats> {
-        Ok(CommandStats::parse(&self.info("commandstats").await?))
+        let mut stats = CommandStats::default();
+        for conn in self.masters() {
+            stats.add(CommandStats::parse(&info(conn, "commandstats").await?));
+        }
+        Ok(stats)
     }
 
     /// Deletes a measured sale's Redis keys: a benchmark's buyers would otherwise pile up in
     /// Redis and make its AOF rewrites (fork and copy) a noise in later measurements.
     pub async fn forget_sale(&mut self, keys: &KeySpace, sale: &SaleId) -> anyhow::Result<()> {
-        redis::pipe()
-            .cmd("UNLINK")
+        // Two calls, not one pipeline: on a cluster the index is in another slot than the sale.
+        let _: () = redis::cmd("UNLINK")
             .arg(keys.sale(sale).all().as_slice())
-            .srem(keys.sales_index(), sale.as_str())
-            .exec_async(&mut self.conn)
+            .query_async(&mut self.conn)
+            .await?;
+        let _: () = redis::cmd("SREM")
+            .arg(keys.sales_index())
+            .arg(sale.as_str())
+            .query_async(&mut self.conn)
             .await?;
         Ok(())
     }
@@ -127,6 +165,21 @@ impl RedisOps {
         }
         Ok(())
     }
+}
+
+async fn info(conn: &mut MultiplexedConnection, section: &str) -> anyhow::Result<String> {
+    Ok(redis::cmd("INFO").arg(section).query_async(conn).await?)
+}
+
+/// One `name:value` line of an `INFO` section.
+async fn info_field(
+    conn: &mut MultiplexedConnection,
+    section: &str,
+    name: &str,
+) -> anyhow::Result<String> {
+    field(&info(conn, section).await?, name)
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow::anyhow!("INFO {section} has no {name}"))
 }
 
 fn field<'a>(info: &'a str, name: &str) -> Option<&'a str> {
