@@ -35,18 +35,8 @@ die() {
   exit 1
 }
 
-# Duplicated from services.sh rather than shared: ten lines do not justify a sourced library.
-as_root() { [ "$(id -u)" -eq 0 ]; }
-
-apt_install() {
-  if ! as_root; then
-    log "missing packages; install them with: sudo apt-get install -y $*"
-    exit 1
-  fi
-  log "installing $*"
-  DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
-}
+# shellcheck source=scripts/apt.sh
+source "$root/scripts/apt.sh"
 
 install_missing() {
   command -v redis-server >/dev/null 2>&1 || apt_install redis-server

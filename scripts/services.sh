@@ -19,17 +19,8 @@ database="flashsale"
 
 log() { printf 'services: %s\n' "$*" >&2; }
 
-as_root() { [ "$(id -u)" -eq 0 ]; }
-
-apt_install() {
-  if ! as_root; then
-    log "missing packages; install them with: sudo apt-get install -y $*"
-    exit 1
-  fi
-  log "installing $*"
-  DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
-}
+# shellcheck source=scripts/apt.sh
+source "$root/scripts/apt.sh"
 
 pg_bin_dir() {
   local dir

@@ -14,6 +14,7 @@ mod pending;
 mod reservation;
 mod sales;
 mod sales_index;
+mod stream_reads;
 
 pub use connection::{Connection, RedisTarget};
 pub use controls::Ending;

@@ -1,11 +1,11 @@
 //! The sales' orders streams as the persisters' consumer group sees them: every Redis command
-//! the persister needs (read, claim, acknowledge, bury, list the sales to read).
+//! the persister needs (claim, acknowledge, bury, list the sales to read; reads are in
+//! `stream_reads.rs`).
 use super::connection::{Connection, Pool, PooledConnection, RedisTarget};
 use super::dead_letters::burial_fields;
 use super::entries::sale_batch;
 use super::{CONSUMER_GROUP, KeySpace, RedisStore};
 use crate::domain::{DeadEntry, OrderId, SaleBatch, SaleId};
-use redis::cluster_routing::Slot;
 use redis::{AsyncCommands, RedisResult, Value};
 use std::time::Duration;
 
@@ -13,13 +13,13 @@ const TRIM_ORDERS: &str = include_str!("../../lua/trim_orders.lua");
 
 /// One consumer of the group, reading every sale's stream.
 pub struct OrdersStream {
-    target: RedisTarget,
+    pub(super) target: RedisTarget,
     /// Only for blocking reads: its response timeout is off, because a read blocks for up to
     /// its `block` by design and redis-rs would otherwise time it out after 500 ms.
-    blocking: Option<Connection>,
+    pub(super) blocking: Option<Connection>,
     pub(super) pool: Pool,
     pub(super) keys: KeySpace,
-    consumer: String,
+    pub(super) consumer: String,
 }
 
 impl RedisStore {
@@ -78,107 +78,6 @@ impl OrdersStream {
         Ok(batches)
     }
 
-    /// New entries of these sales' streams, waiting up to `block` for the first. One read
-    /// names every stream; on a cluster, one read per slot (a read may not cross slots), none
-    /// of them blocking when there are several: with nothing new anywhere, the wait is a sleep.
-    pub async fn read_new(
-        &mut self,
-        sales: &[SaleId],
-        count: usize,
-        block: Duration,
-    ) -> RedisResult<Vec<SaleBatch>> {
-        let streams: Vec<(&SaleId, String)> = sales
-            .iter()
-            .map(|sale| (sale, self.keys.sale(sale).orders))
-            .collect();
-        let groups = self.read_groups(&streams);
-        if let [group] = groups.as_slice() {
-            return self.read_streams(group, count, Some(block)).await;
-        }
-        let mut batches = Vec::new();
-        for group in &groups {
-            batches.extend(self.read_streams(group, count, None).await?);
-        }
-        if batches.is_empty() {
-            tokio::time::sleep(block).await;
-        }
-        Ok(batches)
-    }
-
-    /// The streams one read may name together: all of them, or on a cluster those of a slot.
-    fn read_groups<'a>(&self, streams: &[(&'a SaleId, String)]) -> Vec<Vec<(&'a SaleId, String)>> {
-        if !self.target.is_cluster() {
-            return vec![streams.to_vec()];
-        }
-        let mut groups: Vec<(Slot, Vec<(&SaleId, String)>)> = Vec::new();
-        for (sale, stream) in streams {
-            let slot = Slot::for_key(stream);
-            match groups.iter_mut().find(|(of, _)| *of == slot) {
-                Some((_, group)) => group.push((sale, stream.clone())),
-                None => groups.push((slot, vec![(sale, stream.clone())])),
-            }
-        }
-        groups.into_iter().map(|(_, group)| group).collect()
-    }
-
-    async fn read_streams(
-        &mut self,
-        streams: &[(&SaleId, String)],
-        count: usize,
-        block: Option<Duration>,
-    ) -> RedisResult<Vec<SaleBatch>> {
-        let names: Vec<&str> = streams.iter().map(|(_, stream)| stream.as_str()).collect();
-        let mut command = redis::cmd("XREADGROUP");
-        command
-            .arg("GROUP")
-            .arg(CONSUMER_GROUP)
-            .arg(&self.consumer)
-            .arg("COUNT")
-            .arg(count);
-        if let Some(block) = block {
-            command.arg("BLOCK").arg(block.as_millis() as u64);
-        }
-        command
-            .arg("STREAMS")
-            .arg(&names)
-            .arg(vec![">"; names.len()]);
-        let conn = self.blocking_connection().await?;
-        let reply: Value = match command.query_async(conn).await {
-            Ok(reply) => reply,
-            Err(e) if is_missing_stream(&e) => {
-                self.recreate_groups(&names).await?;
-                return Ok(Vec::new());
-            }
-            Err(e) => {
-                self.blocking = None;
-                return Err(e);
-            }
-        };
-        // `[[stream, [entry, …]], …]` (a map of the same in RESP3), `Nil` when the wait ran out.
-        let per_stream: Vec<(&Value, &Value)> = match &reply {
-            Value::Array(streams) => streams
-                .iter()
-                .filter_map(|stream| match stream {
-                    Value::Array(pair) if pair.len() == 2 => Some((&pair[0], &pair[1])),
-                    _ => None,
-                })
-                .collect(),
-            Value::Map(pairs) => pairs.iter().map(|(key, entries)| (key, entries)).collect(),
-            _ => Vec::new(),
-        };
-        Ok(per_stream
-            .into_iter()
-            .filter_map(|(key, entries)| {
-                let key: String = redis::from_redis_value_ref(key).ok()?;
-                let (sale, _) = streams.iter().find(|(_, stream)| *stream == key)?;
-                let Value::Array(entries) = entries else {
-                    return None;
-                };
-                Some(sale_batch(sale, entries))
-            })
-            .collect())
-    }
-
     /// Acknowledges a committed batch and forgets its orders (see `settle`).
     pub async fn acknowledge(&self, batch: &SaleBatch) -> RedisResult<()> {
         let mut entry_ids: Vec<&str> = batch.orders.iter().map(|o| o.entry_id.as_str()).collect();
@@ -225,7 +124,7 @@ impl OrdersStream {
 
     /// A stream lost with its group (Redis lost data, or keys were deleted by hand) gets an
     /// empty group back, so the other streams keep being read.
-    async fn recreate_groups(&self, streams: &[&str]) -> RedisResult<()> {
+    pub(super) async fn recreate_groups(&self, streams: &[&str]) -> RedisResult<()> {
         let mut conn = self.pooled().await?;
         for stream in streams {
             let created: RedisResult<()> = conn
@@ -237,13 +136,6 @@ impl OrdersStream {
             }
         }
         Ok(())
-    }
-
-    async fn blocking_connection(&mut self) -> RedisResult<&mut Connection> {
-        if self.blocking.is_none() {
-            self.blocking = Some(self.target.connect(None).await?);
-        }
-        Ok(self.blocking.as_mut().expect("connection was just set"))
     }
 
     pub(super) async fn pooled(&self) -> RedisResult<PooledConnection> {

@@ -1,5 +1,5 @@
 //! The order path's script: one call of `lua/reserve.lua` decides a batch of attempts on a sale.
-use super::RedisStore;
+use super::{Connection, RedisStore};
 use crate::domain::{IdempotencyKey, OrderAttempt, OrderId, Refusal, Reservation, SaleId};
 use crate::error::{ApiError, Result};
 use chrono::DateTime;
@@ -66,29 +66,40 @@ impl RedisStore {
             .map_err(BatchFailure::Redis)?;
         let decided = parse_reply(&reply, attempts)
             .ok_or_else(|| BatchFailure::Malformed(format!("{reply:?}")))?;
-        let answers_an_order = decided
-            .iter()
-            .any(|d| !matches!(d, Reservation::Refused(_)));
-        if self.wait_replicas > 0 && answers_an_order {
-            // On the connection that ran the script: `WAIT` counts that connection's writes.
-            let timeout = self.order_timeout / 2;
-            let reached = conn
-                .wait_for_replicas(&keys.sale, self.wait_replicas, timeout)
-                .await
-                .map_err(BatchFailure::Redis)?;
-            if reached < i64::from(self.wait_replicas) {
-                return Err(BatchFailure::Redis(redis::RedisError::from(
-                    std::io::Error::new(
-                        std::io::ErrorKind::TimedOut,
-                        format!(
-                            "the orders reached {reached} of {} replicas",
-                            self.wait_replicas
-                        ),
-                    ),
-                )));
-            }
+        let answers_an_order = || {
+            decided
+                .iter()
+                .any(|d| !matches!(d, Reservation::Refused(_)))
+        };
+        if self.wait_replicas > 0 && answers_an_order() {
+            self.confirm_replicated(&mut conn, &keys.sale).await?;
         }
         Ok(decided)
+    }
+}
+
+impl RedisStore {
+    /// Waits until `wait_replicas` replicas of the sale's master have the batch's writes, on
+    /// the connection that ran the script (`WAIT` counts that connection's writes).
+    async fn confirm_replicated(
+        &self,
+        conn: &mut Connection,
+        sale_key: &str,
+    ) -> std::result::Result<(), BatchFailure> {
+        let reached = conn
+            .wait_for_replicas(sale_key, self.wait_replicas, self.order_timeout / 2)
+            .await
+            .map_err(BatchFailure::Redis)?;
+        if reached >= i64::from(self.wait_replicas) {
+            return Ok(());
+        }
+        let short = format!(
+            "the orders reached {reached} of {} replicas",
+            self.wait_replicas
+        );
+        Err(BatchFailure::Redis(redis::RedisError::from(
+            std::io::Error::new(std::io::ErrorKind::TimedOut, short),
+        )))
     }
 }
 
