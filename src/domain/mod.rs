@@ -1,5 +1,6 @@
 //! Validated values. Each type parses raw input once, at the edge, and the rest of the code
 //! relies on its invariants instead of checking again ("parse, don't validate").
+mod buckets;
 mod dead_letter;
 mod idempotency_key;
 mod new_sale;
@@ -12,6 +13,7 @@ mod sale_id;
 mod sale_list;
 mod user_id;
 
+pub use buckets::Buckets;
 pub use dead_letter::{
     DeadLetter, DeadLetterId, DeadLetterLimit, MAX_DEAD_LETTERS_PER_CALL, Replayed,
 };

@@ -1,5 +1,5 @@
 //! `NewSale`: a validated request to create a sale.
-use super::{Quantity, SaleDefinition, SaleId, StockAmount, ValidationError};
+use super::{Buckets, Quantity, SaleDefinition, SaleId, StockAmount, ValidationError};
 use chrono::{DateTime, SubsecRound, Utc};
 use serde::Deserialize;
 
@@ -60,6 +60,7 @@ impl NewSale {
                 per_user_limit,
                 starts_at,
                 ends_at,
+                buckets: Buckets::ONE,
             },
             start_given,
         })

@@ -1,5 +1,5 @@
 //! A sale: its definition (what the admin created) and its live state (what is left).
-use super::{Quantity, SaleId, StockAmount};
+use super::{Buckets, Quantity, SaleId, StockAmount};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -14,6 +14,8 @@ pub struct SaleDefinition {
     pub starts_at: DateTime<Utc>,
     /// `None` means the sale runs until it sells out.
     pub ends_at: Option<DateTime<Utc>>,
+    /// Stock counters the sale is split over in Redis; fixed at creation.
+    pub buckets: Buckets,
 }
 
 /// A sale as it is being sold: its definition and live counters.
@@ -99,6 +101,7 @@ mod tests {
             per_user_limit: Quantity::ONE,
             starts_at: now + TimeDelta::seconds(starts_in),
             ends_at: ends_in.map(|s| now + TimeDelta::seconds(s)),
+            buckets: Buckets::ONE,
         }
     }
 

@@ -1,6 +1,6 @@
 //! The `sales` table.
 use crate::domain::{
-    IdempotencyKey, Quantity, Refusal, SaleDefinition, SaleId, StockAmount, StockIncrease,
+    Buckets, IdempotencyKey, Quantity, Refusal, SaleDefinition, SaleId, StockAmount, StockIncrease,
 };
 use crate::error::{ApiError, Result};
 use chrono::{DateTime, Utc};
@@ -168,6 +168,7 @@ fn definition(id: &SaleId, row: &PgRow) -> Result<SaleDefinition> {
             .map_err(|e| anyhow::anyhow!("stored per_user_limit {per_user_limit}: {e}"))?,
         starts_at: row.try_get("starts_at")?,
         ends_at: row.try_get("ends_at")?,
+        buckets: Buckets::ONE,
     })
 }
 

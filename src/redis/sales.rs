@@ -2,7 +2,7 @@
 use super::entries::idempotency_record;
 use super::{CONSUMER_GROUP, RedisStore};
 use crate::domain::{
-    AcceptedOrder, LiveSale, Quantity, SaleDefinition, SaleId, StockAmount, UserId,
+    AcceptedOrder, Buckets, LiveSale, Quantity, SaleDefinition, SaleId, StockAmount, UserId,
 };
 use crate::error::Result;
 use chrono::DateTime;
@@ -163,6 +163,10 @@ pub(super) fn parse_live_sale(id: &SaleId, fields: &HashMap<String, String>) -> 
             per_user_limit: Quantity::parse(int("per_user_limit")?).ok()?,
             starts_at: millis(int("starts_at")?)?,
             ends_at,
+            buckets: match fields.get("buckets") {
+                Some(count) => Buckets::parse(count.parse().ok()?).ok()?,
+                None => Buckets::ONE,
+            },
         },
         stock_left: int("stock_left")?,
         reserved: int("reserved")?,
