@@ -9,7 +9,10 @@
 -- persisters always read a sale that can sell.
 -- ARGV[1] name, ARGV[2] stock_total (Postgres's), ARGV[3] per_user_limit, ARGV[4] starts_at ms,
 -- ARGV[5] ends_at ms or '', ARGV[6] stock_left, ARGV[7] reserved, ARGV[8] consumer group,
--- ARGV[9] '1' if Postgres records the sale as paused
+-- ARGV[9] '1' if Postgres records the sale as paused, ARGV[10] the number of buckets the sale
+-- is split over (see take_stock.lua); with more than one, this is one bucket: ARGV[2] is its
+-- share of the sale's stock_total (kept as `granted`), and its stock_total is what it holds,
+-- stock_left + reserved, since moves between buckets change it.
 --
 -- A live sale keeps its counters and its buyers; its definition is refreshed, and its stock_total is only
 -- raised to Postgres's (stock_left by as much, as a restock would), never lowered, so
@@ -33,10 +36,18 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
     definition[8] = live_end
   end
   redis.call('HSET', KEYS[1], unpack(definition))
-  local raise = tonumber(ARGV[2]) - tonumber(redis.call('HGET', KEYS[1], 'stock_total'))
+  local base = 'stock_total'
+  if redis.call('HEXISTS', KEYS[1], 'granted') == 1 then
+    base = 'granted'
+  end
+  local raise = tonumber(ARGV[2]) - tonumber(redis.call('HGET', KEYS[1], base))
   if raise > 0 then
+    if base == 'granted' then
+      redis.call('HINCRBY', KEYS[1], 'granted', raise)
+    end
     redis.call('HINCRBY', KEYS[1], 'stock_total', raise)
     redis.call('HINCRBY', KEYS[1], 'stock_left', raise)
+    redis.call('HINCRBY', KEYS[1], 'refills', 1)
   end
   return 'kept'
 end
@@ -50,6 +61,12 @@ end
 local created = redis.pcall('XGROUP', 'CREATE', KEYS[5], ARGV[8], '0', 'MKSTREAM')
 if type(created) == 'table' and created.err and not string.find(created.err, 'BUSYGROUP') then
   return redis.error_reply(created.err)
+end
+if tonumber(ARGV[10] or '1') > 1 then
+  redis.call('HSET', KEYS[1], 'granted', ARGV[2], 'buckets', ARGV[10], 'stock_total',
+    tonumber(ARGV[6]) + tonumber(ARGV[7]), 'stock_left', ARGV[6], 'reserved', ARGV[7],
+    unpack(definition))
+  return 'loaded'
 end
 redis.call('HSET', KEYS[1], 'stock_total', ARGV[2], 'stock_left', ARGV[6], 'reserved', ARGV[7],
   unpack(definition))

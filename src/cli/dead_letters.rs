@@ -2,7 +2,7 @@
 //! operator at a shell, straight against Redis (like `flashsale reconcile`), so they work
 //! while no server runs. Both print the API's JSON.
 use crate::configuration::Settings;
-use crate::domain::{DeadLetterId, DeadLetterLimit, SaleId};
+use crate::domain::{Buckets, DeadLetterId, DeadLetterLimit, SaleId};
 use crate::redis::RedisStore;
 use clap::{Args, Subcommand};
 
@@ -44,7 +44,7 @@ pub async fn run(command: DeadLettersCommand) -> anyhow::Result<()> {
             let limit = DeadLetterLimit::parse(limit.as_deref())?;
             let redis = connect(&settings).await?;
             let letters = redis.list_dead_letters(&sale, None, limit.get()).await?;
-            let total = redis.dead_letters(&sale).await?;
+            let total = redis.dead_letters(&sale, Buckets::ONE).await?;
             serde_json::json!({ "sale_id": sale, "total": total, "dead_letters": letters })
         }
         DeadLettersCommand::Replay(args) => {

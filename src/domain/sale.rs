@@ -18,6 +18,20 @@ pub struct SaleDefinition {
     pub buckets: Buckets,
 }
 
+impl SaleDefinition {
+    /// Bucket `bucket` as Redis sells it, a sale of its own: its name and its share of the
+    /// stock (see `Buckets`).
+    pub fn bucket(&self, bucket: u16) -> Self {
+        let share = self.buckets.share(self.stock_total.get(), bucket);
+        Self {
+            id: self.id.bucket(bucket),
+            // A share is at most the total, itself a valid amount.
+            stock_total: StockAmount::parse(share).unwrap_or(self.stock_total),
+            ..self.clone()
+        }
+    }
+}
+
 /// A sale as it is being sold: its definition and live counters.
 #[derive(Debug, Clone)]
 pub struct LiveSale {

@@ -5,7 +5,7 @@ use std::fmt;
 
 /// 1 to 64 characters of `[A-Za-z0-9_-]`. The restricted alphabet keeps ids usable inside a
 /// Redis hash tag (`{id}`) and in URLs without escaping.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
 pub struct SaleId(String);
 

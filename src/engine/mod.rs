@@ -12,6 +12,7 @@
 //!   without the row lock; it holds on one host only.
 mod classic;
 mod redis;
+mod split_stock;
 
 pub use classic::{FileLockEngine, PostgresEngine, QueueEngine, Strategy};
 pub use redis::RedisEngine;
@@ -23,6 +24,7 @@ use crate::redis::RedisStore;
 use crate::redis_gate::RedisGate;
 use crate::sold_out::SoldOutCache;
 use futures_util::future::BoxFuture;
+use split_stock::SplitStock;
 use sqlx::PgPool;
 use std::ops::Deref;
 use std::path::PathBuf;
@@ -64,6 +66,7 @@ pub enum EngineFactory {
         store: Box<RedisStore>,
         sold_out: Arc<SoldOutCache>,
         gate: Arc<RedisGate>,
+        split: Arc<SplitStock>,
     },
     Shared(Arc<dyn StockEngine>),
 }
@@ -83,6 +86,7 @@ impl EngineFactory {
                     store: Box::new(redis.clone()),
                     sold_out: Arc::new(sold_out),
                     gate: gate.clone(),
+                    split: Arc::default(),
                 };
             }
             EngineKind::PgLock => Arc::new(PostgresEngine::new(db.clone(), Strategy::Lock)),
@@ -105,10 +109,12 @@ impl EngineFactory {
                 store,
                 sold_out,
                 gate,
+                split,
             } => Arc::new(RedisEngine::new(
                 store.with_own_connection().await?,
                 sold_out,
                 gate,
+                split,
             )),
             Self::Shared(engine) => engine,
         }))

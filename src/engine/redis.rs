@@ -1,7 +1,8 @@
 //! The Redis engine: `lua/reserve.lua` through the group commit, with the sold-out fast path
 //! in front of it.
 use super::StockEngine;
-use crate::domain::{LiveSale, OrderAttempt, OrderId, Refusal, Reservation, SaleId};
+use super::split_stock::SplitStock;
+use crate::domain::{Buckets, LiveSale, OrderAttempt, OrderId, Refusal, Reservation, SaleId};
 use crate::error::ApiError;
 use crate::error::Result;
 use crate::redis::{RedisStore, lost_connection};
@@ -16,15 +17,35 @@ pub struct RedisEngine {
     sold_out: Arc<SoldOutCache>,
     /// Closed while Redis's data is not verified (see `redis_gate`): nothing is sent to it.
     gate: Arc<RedisGate>,
+    /// Shared by every worker of the instance.
+    split: Arc<SplitStock>,
 }
 
 impl RedisEngine {
-    pub fn new(store: RedisStore, sold_out: Arc<SoldOutCache>, gate: Arc<RedisGate>) -> Self {
+    pub fn new(
+        store: RedisStore,
+        sold_out: Arc<SoldOutCache>,
+        gate: Arc<RedisGate>,
+        split: Arc<SplitStock>,
+    ) -> Self {
         Self {
             store,
             sold_out,
             gate,
+            split,
         }
+    }
+
+    /// Through the group commit, on the sale or, if it is split, on the buyer's bucket.
+    async fn decide(&self, attempt: &OrderAttempt) -> Result<Reservation> {
+        let buckets = self.split.buckets(&self.store, &attempt.sale).await?;
+        if buckets == Buckets::ONE {
+            return self
+                .store
+                .reserve(attempt.clone(), OrderId::generate())
+                .await;
+        }
+        self.split.reserve(&self.store, attempt, buckets).await
     }
 }
 
@@ -51,15 +72,11 @@ impl StockEngine for RedisEngine {
             if matches!(claim, Claim::SoldOut) {
                 return Ok(Reservation::Refused(Refusal::SoldOut));
             }
-            let reservation = self
-                .store
-                .reserve(attempt.clone(), OrderId::generate())
-                .await
-                .inspect_err(|e| {
-                    if lost_connection(e) {
-                        self.gate.suspect();
-                    }
-                })?;
+            let reservation = self.decide(attempt).await.inspect_err(|e| {
+                if lost_connection(e) {
+                    self.gate.suspect();
+                }
+            })?;
             let sold_out = reservation == Reservation::Refused(Refusal::SoldOut);
             match claim {
                 Claim::Recheck(recheck) => recheck.settle(sold_out),

@@ -23,7 +23,10 @@ pub struct Tally {
 /// order disappears.
 pub async fn persist_batch(db: &PgPool, batch: &mut [SaleBatch]) -> sqlx::Result<Tally> {
     // Sales are locked in id order so that two persisters can never deadlock on them.
-    batch.sort_by(|a, b| a.sale.as_str().cmp(b.sale.as_str()));
+    // A split sale's buckets come as batches of their own, under the buckets' names; Postgres
+    // knows the sale (`SaleId::sale`), so that is the order, or "a" < "a-b" < "a/1" would lock
+    // sale "a" after "a-b" in one transaction and before it in another.
+    batch.sort_by_cached_key(|sale| sale.sale.sale_and_bucket());
     if let Some(tally) = write(db, batch, Duplicates::AmongBuyersOrders).await? {
         return Ok(tally);
     }
@@ -73,7 +76,7 @@ async fn persist_sale(
     let (stock_total, sold, per_user_limit): (i64, i64, i32) = sqlx::query_as(
         "SELECT stock_total, sold, per_user_limit FROM sales WHERE id = $1 FOR UPDATE",
     )
-    .bind(batch.sale.as_str())
+    .bind(batch.sale.sale().as_str())
     .fetch_one(&mut *tx)
     .await?;
     // Read under the sale row's lock, so no other batch of this sale commits in between.
@@ -148,7 +151,7 @@ async fn persist_sale(
          UPDATE sales SET sold = $8 WHERE id = $1
          RETURNING (SELECT COUNT(*) FROM inserted)",
     )
-    .bind(batch.sale.as_str())
+    .bind(batch.sale.sale().as_str())
     .bind(&rows.order_id)
     .bind(&rows.user_id)
     .bind(&rows.quantity)
@@ -197,7 +200,7 @@ async fn buyers_orders(tx: &mut PgConnection, batch: &SaleBatch) -> sqlx::Result
               LATERAL (SELECT * FROM orders
                        WHERE sale_id = $1 AND user_id = u.user_id OFFSET 0) AS o",
     )
-    .bind(batch.sale.as_str())
+    .bind(batch.sale.sale().as_str())
     .bind(&users)
     .fetch_all(&mut *tx)
     .await

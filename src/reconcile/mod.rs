@@ -7,6 +7,7 @@
 //! Postgres's `sold` equals its confirmed quantity; no buyer is above the per-user limit.
 mod command;
 mod repair;
+mod split;
 mod verify;
 
 pub use command::{ReconcileArgs, run};
@@ -55,14 +56,14 @@ pub async fn audit(redis: &RedisStore, db: &PgPool, sale: &SaleId) -> Result<Opt
     let Some(definition) = postgres::sales::find(db, sale).await? else {
         return Ok(None);
     };
-    let snapshot = redis.sale_snapshot(sale).await?;
+    let snapshot = redis.sale_snapshot(sale, definition.buckets).await?;
     let pending_orders = snapshot
         .as_ref()
         .map(|(_, pending)| pending.clone())
         .unwrap_or_default();
     let ids: Vec<_> = pending_orders.iter().map(|order| order.order_id).collect();
     let settlement = postgres::orders::settlement(db, sale, &ids).await?;
-    let reserved_after = redis.reserved(sale).await?;
+    let reserved_after = redis.reserved(sale, definition.buckets).await?;
     let over_limit =
         postgres::orders::buyers_over_limit(db, sale, definition.per_user_limit).await?;
     let pending: i64 = settlement
@@ -82,7 +83,7 @@ pub async fn audit(redis: &RedisStore, db: &PgPool, sale: &SaleId) -> Result<Opt
         rejected: settlement.settled.rejected,
         pending,
         sold: settlement.sold,
-        dead_letters: redis.dead_letters(sale).await?,
+        dead_letters: redis.dead_letters(sale, definition.buckets).await?,
         buyers_over_limit: over_limit.len(),
         problems: Vec::new(),
         reserved_after,

@@ -1,6 +1,7 @@
 //! Rebuilding a sale's live counters in Redis from Postgres and the orders still pending.
 use super::Audit;
-use crate::domain::{AcceptedOrder, SaleDefinition, SaleId, UserId};
+use super::split;
+use crate::domain::{AcceptedOrder, Buckets, SaleDefinition, SaleId, UserId};
 use crate::error::Result;
 use crate::postgres;
 use crate::redis::RedisStore;
@@ -16,6 +17,10 @@ pub enum Action {
     None,
     /// Redis had lost the sale: buyers and counters were loaded again.
     Restored,
+    /// A sale split over buckets showed problems and was left as it is: a bucket's share of
+    /// what is left cannot be told from Postgres (stock moves between buckets). Reported for
+    /// an operator; the persister's guard still never lets Postgres hold more than the stock.
+    LeftAsIs,
     /// Redis held the sale with wrong counters: they were reset.
     Reset {
         old_stock_left: i64,
@@ -38,6 +43,9 @@ pub async fn repair(
         restore(redis, db, sale).await?;
         return Ok(Action::Restored);
     };
+    if sale.buckets != Buckets::ONE {
+        return Ok(Action::LeftAsIs);
+    }
     let taken = audit.confirmed + audit.rejected + audit.pending;
     match redis
         .reset_counters(&sale.id, audit.stock_total, taken, reserved_seen)
@@ -69,6 +77,25 @@ pub async fn repair(
 /// changed is applied to the now live sale (a restore never resumes it nor reopens it).
 pub async fn restore(redis: &RedisStore, db: &PgPool, sale: &SaleDefinition) -> Result<bool> {
     let paused = postgres::sales::paused(db, &sale.id).await?;
+    let loaded = if sale.buckets == Buckets::ONE {
+        restore_counters(redis, db, sale, paused).await?
+    } else {
+        split::restore_buckets(redis, db, sale, paused).await?
+    };
+    let paused_now = postgres::sales::paused_after_pending_changes(db, &sale.id).await?;
+    let definition_now = postgres::sales::find(db, &sale.id).await?;
+    if let Some(definition) = definition_now.filter(|now| paused_now != paused || now != sale) {
+        redis.load_sale(&definition, 0, 0, &[], paused_now).await?;
+    }
+    Ok(loaded)
+}
+
+async fn restore_counters(
+    redis: &RedisStore,
+    db: &PgPool,
+    sale: &SaleDefinition,
+    paused: bool,
+) -> Result<bool> {
     if redis.is_loaded(&sale.id).await? {
         return redis.load_sale(sale, 0, 0, &[], paused).await;
     }
@@ -76,18 +103,12 @@ pub async fn restore(redis: &RedisStore, db: &PgPool, sale: &SaleDefinition) -> 
         buyers,
         keyed,
         reserved,
-    } = taken(redis, db, &sale.id).await?;
+    } = taken(redis, db, &sale.id, Buckets::ONE).await?;
     redis.restore_idempotency(&sale.id, &keyed).await?;
     let stock_left = (sale.stock_total.get() - reserved).max(0);
-    let loaded = redis
+    redis
         .load_sale(sale, stock_left, reserved, &buyers, paused)
-        .await?;
-    let paused_now = postgres::sales::paused_after_pending_changes(db, &sale.id).await?;
-    let definition_now = postgres::sales::find(db, &sale.id).await?;
-    if let Some(definition) = definition_now.filter(|now| paused_now != paused || now != sale) {
-        redis.load_sale(&definition, 0, 0, &[], paused_now).await?;
-    }
-    Ok(loaded)
+        .await
 }
 
 /// What Postgres and the orders still pending in Redis say was taken from a sale.
@@ -100,8 +121,13 @@ pub(super) struct Taken {
     pub reserved: i64,
 }
 
-pub(super) async fn taken(redis: &RedisStore, db: &PgPool, sale: &SaleId) -> Result<Taken> {
-    let pending = redis.pending_orders(sale).await?;
+pub(super) async fn taken(
+    redis: &RedisStore,
+    db: &PgPool,
+    sale: &SaleId,
+    buckets: Buckets,
+) -> Result<Taken> {
+    let pending = redis.pending_orders(sale, buckets).await?;
     let ids: Vec<_> = pending.iter().map(|order| order.order_id).collect();
     let settlement = postgres::orders::settlement(db, sale, &ids).await?;
     let settled = settlement.settled;

@@ -1,6 +1,7 @@
 //! Verifying every sale Redis may sell against Postgres, after Redis came back with data the
 //! service has not seen before (a restart, from an older copy or from none, or a failover).
-use super::repair::{Taken, taken};
+use super::repair::taken;
+use super::split::rewrite_buyers;
 use super::{audit, repair, restore};
 use crate::domain::SaleId;
 use crate::error::Result;
@@ -47,9 +48,8 @@ async fn verify_sale(redis: &RedisStore, db: &PgPool, sale: &SaleId) -> Result<(
     if !held {
         return Ok(());
     }
-    let Taken { buyers, keyed, .. } = taken(redis, db, sale).await?;
-    redis.restore_idempotency(sale, &keyed).await?;
-    redis.raise_buyers(sale, &buyers).await?;
+    let taken = taken(redis, db, sale, definition.buckets).await?;
+    rewrite_buyers(redis, &definition, &taken).await?;
     if let Some(found) = audit(redis, db, sale).await? {
         let action = repair(redis, db, &definition, &found).await?;
         tracing::info!(sale_id = %sale, ?action, problems = ?found.problems, "sale verified");

@@ -22,7 +22,7 @@ pub enum Ending {
 impl RedisStore {
     /// Pauses (or resumes) the sale; `false` when Redis does not hold it.
     #[tracing::instrument(name = "redis pause", skip_all, fields(sale_id = %sale, paused))]
-    pub async fn set_paused(&self, sale: &SaleId, paused: bool) -> Result<bool> {
+    pub(super) async fn pause_bucket(&self, sale: &SaleId, paused: bool) -> Result<bool> {
         let updated: i64 = PAUSE
             .key(self.keys.sale(sale).sale)
             .arg(if paused { "1" } else { "0" })
@@ -33,7 +33,7 @@ impl RedisStore {
 
     /// Ends the sale now, by Redis's clock (see `lua/end_sale.lua`).
     #[tracing::instrument(name = "redis end sale", skip_all, fields(sale_id = %sale))]
-    pub async fn end_sale(&self, sale: &SaleId) -> Result<Ending> {
+    pub(super) async fn end_bucket(&self, sale: &SaleId) -> Result<Ending> {
         let reply: Vec<i64> = END_SALE
             .key(self.keys.sale(sale).sale)
             .invoke_async(&mut self.pooled().await?)

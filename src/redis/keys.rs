@@ -25,6 +25,11 @@ pub struct SaleKeys {
     pub orders: String,
     /// Stream of orders the persister could never write, kept for an operator.
     pub dead_letters: String,
+    /// Hash, on a bucket stock was taken from: move id -> "recipient bucket \t quantity", until
+    /// the recipient has it (see `lua/take_stock.lua`).
+    pub moves_out: String,
+    /// Hash, on a bucket stock was given to: move id -> quantity, so a move is given once.
+    pub moves_in: String,
 }
 
 impl KeySpace {
@@ -51,6 +56,8 @@ impl KeySpace {
             pending: format!("{base}:pending"),
             orders: format!("{base}:orders"),
             dead_letters: format!("{base}:dead-letters"),
+            moves_out: format!("{base}:moves-out"),
+            moves_in: format!("{base}:moves-in"),
         }
     }
 

@@ -2,6 +2,7 @@
 //!
 //! Every key of a sale carries the sale id as its hash tag (`fs:{<sale>}:sale`), so one script
 //! call touches one Redis Cluster slot. Scripts live in `lua/` and are compiled in.
+mod buckets;
 mod connection;
 mod controls;
 mod dead_letters;
@@ -14,8 +15,10 @@ mod pending;
 mod reservation;
 mod sales;
 mod sales_index;
+mod split_sales;
 mod stream_reads;
 
+pub use buckets::{BucketSurvey, OpenMove};
 pub use connection::{Connection, RedisTarget};
 pub use controls::Ending;
 pub use entries::{dead_entry, entry_time};

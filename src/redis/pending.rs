@@ -13,13 +13,13 @@ impl RedisStore {
     /// An order whose acknowledgement was lost (a persister died between its commit and its
     /// acknowledgement) stays here, although it is in Postgres, until another persister claims
     /// its entry: callers check ids against Postgres.
-    pub async fn pending_orders(&self, sale: &SaleId) -> Result<Vec<AcceptedOrder>> {
+    pub(super) async fn bucket_pending_orders(&self, sale: &SaleId) -> Result<Vec<AcceptedOrder>> {
         let mut conn = self.pooled().await?;
         let raw: HashMap<String, String> = conn.hgetall(self.keys.sale(sale).pending).await?;
         parse_pending_orders(sale, &raw)
     }
 
-    pub async fn pending_order(
+    pub(super) async fn bucket_pending_order(
         &self,
         sale: &SaleId,
         order: OrderId,
@@ -39,7 +39,7 @@ impl RedisStore {
 impl RedisStore {
     /// The sale's live counters and its pending orders at one instant (one transaction), or
     /// `None` when Redis does not hold the sale.
-    pub async fn sale_snapshot(
+    pub(super) async fn bucket_snapshot(
         &self,
         sale: &SaleId,
     ) -> Result<Option<(LiveSale, Vec<AcceptedOrder>)>> {
@@ -59,7 +59,7 @@ impl RedisStore {
     }
 
     /// The sale's `reserved` counter now, `None` when Redis does not hold the sale.
-    pub async fn reserved(&self, sale: &SaleId) -> Result<Option<i64>> {
+    pub(super) async fn bucket_reserved(&self, sale: &SaleId) -> Result<Option<i64>> {
         let reserved: Option<i64> = self
             .pooled()
             .await?

@@ -81,7 +81,7 @@ impl RedisStore {
 impl RedisStore {
     /// Waits until `wait_replicas` replicas of the sale's master have the batch's writes, on
     /// the connection that ran the script (`WAIT` counts that connection's writes).
-    async fn confirm_replicated(
+    pub(super) async fn confirm_replicated(
         &self,
         conn: &mut Connection,
         sale_key: &str,

@@ -26,7 +26,7 @@ impl RedisStore {
     /// counters were written. `paused`
     /// pauses it; `false` never resumes a live sale, and a live sale's earlier end is kept.
     #[tracing::instrument(name = "redis load sale", skip_all, fields(sale_id = %sale.id))]
-    pub async fn load_sale(
+    pub async fn load_bucket(
         &self,
         sale: &SaleDefinition,
         stock_left: i64,
@@ -68,6 +68,7 @@ impl RedisStore {
             .arg(reserved)
             .arg(CONSUMER_GROUP)
             .arg(if paused { "1" } else { "0" })
+            .arg(sale.buckets.get())
             .invoke_async(&mut conn)
             .await?;
         Ok(outcome == "loaded")
@@ -96,7 +97,7 @@ impl RedisStore {
     }
 
     /// How many of the sale's orders the persister gave up on (see `persister`).
-    pub async fn dead_letters(&self, sale: &SaleId) -> Result<i64> {
+    pub(super) async fn bucket_dead_letters(&self, sale: &SaleId) -> Result<i64> {
         let mut conn = self.pooled().await?;
         Ok(conn.xlen(self.keys.sale(sale).dead_letters).await?)
     }
@@ -121,7 +122,7 @@ impl RedisStore {
 
     /// Raises a live sale's total to Postgres's (see `lua/restock.lua`): idempotent, so safe
     /// to retry after a timeout. `None` when Redis does not hold the sale.
-    pub async fn raise_stock_total(
+    pub(super) async fn raise_bucket_total(
         &self,
         sale: &SaleId,
         stock_total: StockAmount,
@@ -136,7 +137,7 @@ impl RedisStore {
     }
 
     /// The sale as Redis serves it, or `None` if Redis does not hold it.
-    pub async fn live_sale(&self, sale: &SaleId) -> Result<Option<LiveSale>> {
+    pub(super) async fn live_bucket(&self, sale: &SaleId) -> Result<Option<LiveSale>> {
         let fields: HashMap<String, String> =
             self.hot.clone().hgetall(self.keys.sale(sale).sale).await?;
         if fields.is_empty() {
@@ -159,7 +160,8 @@ pub(super) fn parse_live_sale(id: &SaleId, fields: &HashMap<String, String>) -> 
         definition: SaleDefinition {
             id: id.clone(),
             name: fields.get("name")?.clone(),
-            stock_total: StockAmount::parse(int("stock_total")?).ok()?,
+            // A bucket's share of the sale (moves change what it holds, never its share).
+            stock_total: StockAmount::parse(int("granted").or_else(|| int("stock_total"))?).ok()?,
             per_user_limit: Quantity::parse(int("per_user_limit")?).ok()?,
             starts_at: millis(int("starts_at")?)?,
             ends_at,

@@ -13,7 +13,8 @@ use redis::{AsyncCommands, RedisResult};
 const FORGET_AFTER_END: TimeDelta = TimeDelta::minutes(1);
 
 impl OrdersStream {
-    /// The sales in the index, whose streams are to be read. One cheap call, made before every
+    /// The sales in the index, whose streams are to be read: each bucket of a split sale is
+    /// there under its own name (`SaleId::bucket`). One cheap call, made before every
     /// read so that a new sale's first orders are picked up at once.
     pub async fn active_sales(&self) -> RedisResult<Vec<SaleId>> {
         let ids: Vec<String> = self
@@ -21,7 +22,10 @@ impl OrdersStream {
             .await?
             .smembers(self.keys.sales_index())
             .await?;
-        Ok(ids.iter().filter_map(|id| SaleId::parse(id).ok()).collect())
+        Ok(ids
+            .iter()
+            .filter_map(|id| SaleId::parse_stored(id).ok())
+            .collect())
     }
 
     /// The number of accepted orders not yet in Postgres: their pending records (a stream entry

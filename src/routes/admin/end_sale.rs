@@ -25,7 +25,7 @@ pub async fn end_sale(
     engine: web::Data<Engine>,
 ) -> Result<HttpResponse> {
     let sale = find_sale(&state, &path).await?;
-    let ending = state.redis.end_sale(&sale.id).await?;
+    let ending = state.redis.end_sale(&sale.id, sale.buckets).await?;
     engine.sale_changed(&sale.id);
     let ends_at = match ending {
         Ending::Ended { ends_at, .. } => ends_at,

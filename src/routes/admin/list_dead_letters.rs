@@ -1,7 +1,7 @@
 //! `GET /admin/sales/{id}/dead-letters?limit=N`: the orders the persister gave up on, oldest
 //! first, each with its dead-letter id (for a replay), its fields and the reason.
 use super::find_sale;
-use crate::domain::{DeadLetter, DeadLetterLimit, SaleId};
+use crate::domain::{Buckets, DeadLetter, DeadLetterLimit, SaleId};
 use crate::error::Result;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
@@ -32,7 +32,7 @@ pub async fn list_dead_letters(
         .redis
         .list_dead_letters(&sale.id, None, limit.get())
         .await?;
-    let total = state.redis.dead_letters(&sale.id).await?;
+    let total = state.redis.dead_letters(&sale.id, Buckets::ONE).await?;
     Ok(HttpResponse::Ok().json(DeadLetters {
         sale_id: sale.id,
         total,

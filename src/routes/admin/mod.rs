@@ -120,7 +120,10 @@ impl AdminSale {
             .await?
             .settled;
         let live = engine.live_sale(&definition.id).await?;
-        let dead_letters = state.redis.dead_letters(&definition.id).await?;
+        let dead_letters = state
+            .redis
+            .dead_letters(&definition.id, definition.buckets)
+            .await?;
         let persisted = settled.confirmed + settled.rejected;
         let (stock_left, reserved, loaded, paused) = match live {
             Some(live) => (live.stock_left, live.reserved, true, live.paused),

@@ -33,7 +33,10 @@ pub(super) async fn change_pause(
     if !postgres::sales::set_paused(&mut tx, &sale.id, paused).await? {
         return Err(ApiError::Refused(Refusal::SaleNotFound));
     }
-    let in_redis = state.redis.set_paused(&sale.id, paused).await?;
+    let in_redis = state
+        .redis
+        .set_paused(&sale.id, sale.buckets, paused)
+        .await?;
     tx.commit().await?;
     // This instance's sold-out memory must not answer `sold_out` for a paused sale; other
     // instances' memories expire within the sold-out recheck delay.

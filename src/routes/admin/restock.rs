@@ -35,10 +35,7 @@ pub async fn restock(
     let sale = postgres::sales::add_stock(&state.db, &sale_id, quantity, operation.as_ref())
         .await?
         .ok_or(ApiError::Refused(Refusal::SaleNotFound))?;
-    state
-        .redis
-        .raise_stock_total(&sale_id, sale.stock_total)
-        .await?;
+    state.redis.raise_stock_total(&sale).await?;
     engine.sale_changed(&sale_id);
     tracing::info!(sale_id = %sale_id, quantity = quantity.get(), stock_total = sale.stock_total.get(), "sale restocked");
     Ok(HttpResponse::Ok().json(AdminSale::load(&state, &engine, sale).await?))

@@ -25,6 +25,7 @@ async fn restocking_adds_to_the_total_and_to_what_is_left_and_returns_what_is_le
         ("stock_total", "15"),
         ("stock_left", "8"),
         ("reserved", "7"),
+        ("refills", "1"),
     ];
     assert_eq!(sale.hgetall(&sale.keys.sale).await, sale_hash(&expected));
     sale.clean_up().await;
@@ -42,6 +43,7 @@ async fn restocking_a_sold_out_sale_makes_it_sellable_again() {
         ("stock_total", "11"),
         ("stock_left", "1"),
         ("reserved", "10"),
+        ("refills", "1"),
     ];
     assert_eq!(sale.hgetall(&sale.keys.sale).await, sale_hash(&expected));
     sale.clean_up().await;
