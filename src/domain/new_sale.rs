@@ -12,6 +12,9 @@ pub struct NewSaleRequest {
     pub per_user_limit: Option<i64>,
     pub starts_at: Option<String>,
     pub ends_at: Option<String>,
+    /// Any JSON value, so that a string or a fraction is refused naming the field: serde's
+    /// own type error would not name it.
+    pub buckets: Option<serde_json::Value>,
 }
 
 /// A sale definition that passed every rule of the contract.
@@ -52,6 +55,11 @@ impl NewSale {
         if ends_at.is_some_and(|end| end <= starts_at) {
             return Err(ValidationError::new("ends_at", "must be after starts_at"));
         }
+        // A value that is no integer breaks the same rule as one out of range.
+        let buckets = match request.buckets {
+            Some(raw) => Buckets::parse(raw.as_i64().unwrap_or(0))?,
+            None => Buckets::ONE,
+        };
         Ok(Self {
             definition: SaleDefinition {
                 id,
@@ -60,7 +68,7 @@ impl NewSale {
                 per_user_limit,
                 starts_at,
                 ends_at,
-                buckets: Buckets::ONE,
+                buckets,
             },
             start_given,
         })
@@ -75,6 +83,7 @@ impl NewSale {
             && new.stock_total == existing.stock_total
             && new.per_user_limit == existing.per_user_limit
             && new.ends_at == existing.ends_at
+            && new.buckets == existing.buckets
             && (!self.start_given || new.starts_at == existing.starts_at)
     }
 }
@@ -98,6 +107,7 @@ mod tests {
             per_user_limit: None,
             starts_at: None,
             ends_at: None,
+            buckets: None,
         }
     }
 
@@ -109,6 +119,44 @@ mod tests {
         assert_eq!(sale.starts_at, now.trunc_subsecs(3));
         assert_eq!(sale.ends_at, None);
         assert_eq!(sale.name, "");
+        assert_eq!(sale.buckets, Buckets::ONE);
+    }
+
+    #[test]
+    fn buckets_are_an_integer_from_one_to_sixty_four() {
+        let parsed = |raw: serde_json::Value| {
+            let mut split = request(5);
+            split.buckets = Some(raw);
+            NewSale::parse(split, Utc::now()).map(|sale| sale.definition.buckets.get())
+        };
+        assert_eq!(parsed(1.into()), Ok(1));
+        assert_eq!(parsed(64.into()), Ok(64));
+        for bad in [
+            0.into(),
+            65.into(),
+            (-1).into(),
+            "8".into(),
+            1.5.into(),
+            8.0.into(),
+        ] {
+            let error = parsed(bad).unwrap_err().to_string();
+            assert!(error.starts_with("buckets "), "{error}");
+        }
+    }
+
+    #[test]
+    fn a_retry_must_ask_for_the_same_buckets() {
+        let now = Utc::now();
+        let mut first = request(5);
+        first.id = Some("split".into());
+        first.buckets = Some(8.into());
+        let sale = NewSale::parse(first, now).unwrap();
+        let mut other = sale.definition.clone();
+        assert!(sale.is_retry_of(&other));
+        other.buckets = Buckets::parse(4).unwrap();
+        assert!(!sale.is_retry_of(&other));
+        other.buckets = Buckets::ONE;
+        assert!(!sale.is_retry_of(&other));
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! Paging through every sale, newest first: the page size, the cursor, and one listed sale.
-use super::{SaleId, SaleState, ValidationError};
+use super::{Buckets, SaleId, SaleState, ValidationError};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -61,6 +61,7 @@ pub struct SaleSummary {
     pub per_user_limit: i64,
     pub starts_at: DateTime<Utc>,
     pub ends_at: Option<DateTime<Utc>>,
+    pub buckets: Buckets,
     /// By the window and the pause only: a sold-out sale shows as `active` here.
     pub state: SaleState,
     /// Quantity persisted as confirmed orders.

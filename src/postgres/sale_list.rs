@@ -1,4 +1,5 @@
 //! The sales listing: pages of the `sales` table, newest first.
+use super::sales::stored_buckets;
 use crate::domain::{PageLimit, SaleCursor, SaleId, SaleSummary, window_state};
 use crate::error::Result;
 use chrono::{DateTime, Utc};
@@ -14,7 +15,8 @@ pub async fn page(
     now: DateTime<Utc>,
 ) -> Result<Vec<SaleSummary>> {
     let rows = sqlx::query(
-        "SELECT id, name, stock_total, per_user_limit, starts_at, ends_at, paused, sold, created_at
+        "SELECT id, name, stock_total, per_user_limit, starts_at, ends_at, buckets, paused, sold,
+                created_at
          FROM sales
          WHERE $1::timestamptz IS NULL OR (created_at, id) < ($1, $2)
          ORDER BY created_at DESC, id DESC
@@ -39,6 +41,7 @@ pub async fn page(
                 per_user_limit: i64::from(per_user_limit),
                 starts_at,
                 ends_at,
+                buckets: stored_buckets(row)?,
                 state: window_state(starts_at, ends_at, row.try_get("paused")?, now),
                 confirmed: row.try_get("sold")?,
                 created_at: row.try_get("created_at")?,

@@ -10,8 +10,8 @@ use sqlx::{PgConnection, PgPool, Row};
 /// Inserts a new sale; an existing id is `SaleExists`.
 pub async fn insert(db: &PgPool, sale: &SaleDefinition) -> Result<()> {
     let result = sqlx::query(
-        "INSERT INTO sales (id, name, stock_total, per_user_limit, starts_at, ends_at)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO sales (id, name, stock_total, per_user_limit, starts_at, ends_at, buckets)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(sale.id.as_str())
     .bind(&sale.name)
@@ -19,6 +19,7 @@ pub async fn insert(db: &PgPool, sale: &SaleDefinition) -> Result<()> {
     .bind(sale.per_user_limit.get() as i32)
     .bind(sale.starts_at)
     .bind(sale.ends_at)
+    .bind(sale.buckets.get() as i16)
     .execute(db)
     .await;
     match result {
@@ -30,7 +31,8 @@ pub async fn insert(db: &PgPool, sale: &SaleDefinition) -> Result<()> {
 
 pub async fn find(db: &PgPool, id: &SaleId) -> Result<Option<SaleDefinition>> {
     let row = sqlx::query(
-        "SELECT id, name, stock_total, per_user_limit, starts_at, ends_at FROM sales WHERE id = $1",
+        "SELECT id, name, stock_total, per_user_limit, starts_at, ends_at, buckets
+         FROM sales WHERE id = $1",
     )
     .bind(id.as_str())
     .fetch_optional(db)
@@ -89,7 +91,7 @@ async fn shift_stock_total(
 ) -> Result<Option<SaleDefinition>> {
     let row = sqlx::query(
         "UPDATE sales SET stock_total = stock_total + $2 WHERE id = $1
-         RETURNING id, name, stock_total, per_user_limit, starts_at, ends_at",
+         RETURNING id, name, stock_total, per_user_limit, starts_at, ends_at, buckets",
     )
     .bind(id.as_str())
     .bind(delta)
@@ -147,7 +149,7 @@ pub async fn end(
         "UPDATE sales SET ends_at = LEAST(ends_at, $2),
                           starts_at = LEAST(starts_at, LEAST(ends_at, $2) - interval '1 millisecond')
          WHERE id = $1
-         RETURNING id, name, stock_total, per_user_limit, starts_at, ends_at",
+         RETURNING id, name, stock_total, per_user_limit, starts_at, ends_at, buckets",
     )
     .bind(id.as_str())
     .bind(ends_at)
@@ -168,8 +170,15 @@ fn definition(id: &SaleId, row: &PgRow) -> Result<SaleDefinition> {
             .map_err(|e| anyhow::anyhow!("stored per_user_limit {per_user_limit}: {e}"))?,
         starts_at: row.try_get("starts_at")?,
         ends_at: row.try_get("ends_at")?,
-        buckets: Buckets::ONE,
+        buckets: stored_buckets(row)?,
     })
+}
+
+/// The row's `buckets`, read by every statement that lists or returns a sale's definition.
+pub(super) fn stored_buckets(row: &PgRow) -> Result<Buckets> {
+    let buckets: i16 = row.try_get("buckets")?;
+    Ok(Buckets::parse(buckets.into())
+        .map_err(|e| anyhow::anyhow!("stored buckets {buckets}: {e}"))?)
 }
 
 /// Ids of every sale, oldest first.

@@ -1,5 +1,5 @@
 //! `POST /admin/sales`: records a sale in Postgres and makes it sellable in Redis.
-use crate::domain::{NewSale, NewSaleRequest, Refusal, Sale};
+use crate::domain::{Buckets, NewSale, NewSaleRequest, Refusal, Sale};
 use crate::engine::Engine;
 use crate::error::{ApiError, Result};
 use crate::postgres;
@@ -7,6 +7,16 @@ use crate::reconcile;
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
+use serde::Serialize;
+
+/// The answer: the public view, plus the split an operator asked for.
+#[derive(Serialize)]
+struct Created {
+    #[serde(flatten)]
+    sale: Sale,
+    /// As Postgres records it: the definition a restore loads into Redis.
+    buckets: Buckets,
+}
 
 /// Postgres first, then Redis, and nothing is undone: if Redis fails or times out, the sale
 /// exists in Postgres and is not sold until the request is retried (a sale with an `id` and the
@@ -40,9 +50,8 @@ pub async fn create_sale(
     tracing::info!(sale_id = %sale.id, stock = sale.stock_total.get(), "sale created");
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/sales/{}", sale.id)))
-        .json(Sale::new(
-            live.definition,
-            live.stock_left,
-            chrono::Utc::now(),
-        )))
+        .json(Created {
+            buckets: sale.buckets,
+            sale: Sale::new(live.definition, live.stock_left, chrono::Utc::now()),
+        }))
 }

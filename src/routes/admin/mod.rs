@@ -13,7 +13,7 @@ mod restock;
 mod resume;
 
 use super::method_not_allowed;
-use crate::domain::{Refusal, Sale, SaleDefinition, SaleId};
+use crate::domain::{Buckets, Refusal, Sale, SaleDefinition, SaleId};
 use crate::engine::Engine;
 use crate::error::{ApiError, Result};
 use crate::postgres;
@@ -93,6 +93,8 @@ pub async fn find_sale(state: &AppState, path: &str) -> Result<SaleDefinition> {
 pub struct AdminSale {
     #[serde(flatten)]
     pub sale: Sale,
+    /// Redis stock counters the sale is split over; not in the public view.
+    pub buckets: Buckets,
     /// Quantity accepted by Redis so far.
     pub reserved: i64,
     /// Quantity persisted as confirmed orders.
@@ -133,6 +135,7 @@ impl AdminSale {
             }
         };
         Ok(Self {
+            buckets: definition.buckets,
             sale: Sale::new(definition, stock_left, chrono::Utc::now()).with_pause(paused),
             reserved,
             confirmed: settled.confirmed,

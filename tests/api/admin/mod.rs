@@ -1,5 +1,6 @@
 //! The admin API: creating, reading, listing, preloading, restocking, pausing and ending sales.
 mod access;
+mod buckets;
 mod list;
 mod operator_controls;
 mod pause_under_load;
