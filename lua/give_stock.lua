@@ -3,7 +3,8 @@
 -- finished by its caller, by a retry and by any instance that finds its record.
 --
 -- KEYS[1] recipient's sale hash, KEYS[2] recipient's moves-in hash (move id -> quantity)
--- ARGV[1] move id, ARGV[2] quantity
+-- ARGV[1] move id, ARGV[2] quantity; negative when reconcile takes back a surplus Redis holds
+--         beyond Postgres's stock_total (never more than the bucket has left)
 --
 -- `refills` counts every rise of stock_left, so a reader that sees it unchanged between two
 -- looks knows no stock arrived in between (how "sold out" is proved across buckets).
@@ -15,7 +16,13 @@ end
 if redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2]) == 0 then
   return 1
 end
-redis.call('HINCRBY', KEYS[1], 'stock_total', ARGV[2])
-redis.call('HINCRBY', KEYS[1], 'stock_left', ARGV[2])
-redis.call('HINCRBY', KEYS[1], 'refills', 1)
+local quantity = tonumber(ARGV[2])
+if quantity < 0 then
+  quantity = -math.min(-quantity, tonumber(redis.call('HGET', KEYS[1], 'stock_left')))
+end
+redis.call('HINCRBY', KEYS[1], 'stock_total', quantity)
+redis.call('HINCRBY', KEYS[1], 'stock_left', quantity)
+if quantity > 0 then
+  redis.call('HINCRBY', KEYS[1], 'refills', 1)
+end
 return 1

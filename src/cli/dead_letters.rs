@@ -43,8 +43,9 @@ pub async fn run(command: DeadLettersCommand) -> anyhow::Result<()> {
             let sale = SaleId::parse(&sale)?;
             let limit = DeadLetterLimit::parse(limit.as_deref())?;
             let redis = connect(&settings).await?;
-            let letters = redis.list_dead_letters(&sale, None, limit.get()).await?;
-            let total = redis.dead_letters(&sale, Buckets::ONE).await?;
+            let buckets = redis.bucket_count(&sale).await?.unwrap_or(Buckets::ONE);
+            let letters = redis.list_dead_letters(&sale, buckets, limit.get()).await?;
+            let total = redis.dead_letters(&sale, buckets).await?;
             serde_json::json!({ "sale_id": sale, "total": total, "dead_letters": letters })
         }
         DeadLettersCommand::Replay(args) => {
@@ -54,7 +55,11 @@ pub async fn run(command: DeadLettersCommand) -> anyhow::Result<()> {
                 false => Some(DeadLetterId::parse_all(&args.ids)?),
             };
             let redis = connect(&args.settings).await?;
-            serde_json::to_value(redis.replay_dead_letters(&sale, ids.as_deref()).await?)?
+            let buckets = redis.bucket_count(&sale).await?.unwrap_or(Buckets::ONE);
+            let replayed = redis
+                .replay_dead_letters(&sale, buckets, ids.as_deref())
+                .await?;
+            serde_json::to_value(replayed)?
         }
     };
     println!("{}", serde_json::to_string_pretty(&output)?);

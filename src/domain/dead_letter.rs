@@ -1,33 +1,72 @@
 //! Dead letters as operators see them: entries the persister gave up on, the ids that name
 //! them, and what a replay did.
-use super::ValidationError;
+use super::{Buckets, ValidationError};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Most dead letters listed, or named for replay, in one call.
 pub const MAX_DEAD_LETTERS_PER_CALL: usize = 100;
 
-/// The id of an entry of a dead-letter stream: a Redis stream id, `<milliseconds>-<sequence>`.
+/// The id of an entry of a dead-letter stream: a Redis stream id, `<milliseconds>-<sequence>`,
+/// prefixed `<bucket>/` for the dead letters of bucket 1 or above of a sale split over buckets
+/// (each bucket has its own stream, so stream ids alone could name two letters).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
 pub struct DeadLetterId(String);
 
 impl DeadLetterId {
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        let stream_id = match raw.split_once('/') {
+            Some((bucket, stream_id))
+                if bucket
+                    .parse::<u16>()
+                    .is_ok_and(|b| (1..Buckets::MAX).contains(&b))
+                    && !bucket.starts_with('0') =>
+            {
+                stream_id
+            }
+            Some(_) => return Err(Self::invalid()),
+            None => raw,
+        };
         let number = |part: &str| {
             (1..=20).contains(&part.len())
                 && part.bytes().all(|b| b.is_ascii_digit())
                 && part.parse::<u64>().is_ok()
         };
-        match raw.split_once('-') {
+        match stream_id.split_once('-') {
             Some((millis, sequence)) if number(millis) && number(sequence) => {
                 Ok(Self(raw.to_owned()))
             }
-            _ => Err(ValidationError::new(
-                "ids",
-                "must be dead-letter ids such as \"1700000000000-0\"",
-            )),
+            _ => Err(Self::invalid()),
         }
+    }
+
+    fn invalid() -> ValidationError {
+        ValidationError::new(
+            "ids",
+            "must be dead-letter ids such as \"1700000000000-0\" or \"3/1700000000000-0\"",
+        )
+    }
+
+    /// The letter `stream_id` of bucket `bucket`'s dead-letter stream.
+    pub fn in_bucket(bucket: u16, stream_id: &str) -> Self {
+        match bucket {
+            0 => Self(stream_id.to_owned()),
+            _ => Self(format!("{bucket}/{stream_id}")),
+        }
+    }
+
+    /// The bucket whose stream holds the letter (0 for a sale that is not split).
+    pub fn bucket(&self) -> u16 {
+        self.0
+            .split_once('/')
+            .and_then(|(bucket, _)| bucket.parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// The id within its bucket's stream.
+    pub fn stream_id(&self) -> &str {
+        self.0.split_once('/').map_or(&self.0, |(_, id)| id)
     }
 
     /// 1 to `MAX_DEAD_LETTERS_PER_CALL` ids, each valid.
@@ -115,6 +154,22 @@ mod tests {
             assert!(DeadLetterId::parse(bad).is_err(), "{bad:?}");
         }
         assert!(DeadLetterId::parse("18446744073709551616-0").is_err());
+    }
+
+    #[test]
+    fn a_buckets_letter_names_its_bucket() {
+        let letter = DeadLetterId::parse("3/1700000000000-0").unwrap();
+        assert_eq!(
+            (letter.bucket(), letter.stream_id()),
+            (3, "1700000000000-0")
+        );
+        assert_eq!(DeadLetterId::in_bucket(3, "1700000000000-0"), letter);
+        assert_eq!(DeadLetterId::in_bucket(0, "1-0").as_str(), "1-0");
+        for bad in [
+            "0/1-0", "64/1-0", "03/1-0", "x/1-0", "3/", "3/1/1-0", "/1-0",
+        ] {
+            assert!(DeadLetterId::parse(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

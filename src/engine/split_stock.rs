@@ -117,21 +117,21 @@ async fn refill(
     home: u16,
     needed: i64,
 ) -> Result<Refill> {
-    let before = survey(store, sale, buckets).await?;
-    let open: Vec<&OpenMove> = before.iter().flat_map(open_moves).collect();
+    let before = store.survey(sale, buckets).await?;
+    let open: Vec<&OpenMove> = before.iter().flat_map(BucketSurvey::open_moves).collect();
     if !open.is_empty() {
         for open in open {
             store.finish_move(sale, open).await?;
         }
         return Ok(Refill::Moved);
     }
-    let home_left = stock_left(&before[usize::from(home)]);
+    let home_left = before[usize::from(home)].stock_left();
     if home_left >= needed {
         return Ok(Refill::Moved);
     }
     let mut donors: Vec<(u16, i64)> = buckets
         .all()
-        .map(|bucket| (bucket, stock_left(&before[usize::from(bucket)])))
+        .map(|bucket| (bucket, before[usize::from(bucket)].stock_left()))
         .filter(|(bucket, left)| *bucket != home && *left > 0)
         .collect();
     donors.sort_unstable_by_key(|(_, left)| -left);
@@ -158,32 +158,11 @@ async fn refill(
     if gathered > home_left {
         return Ok(Refill::Moved);
     }
-    let after = survey(store, sale, buckets).await?;
+    let after = store.survey(sale, buckets).await?;
     if after != before {
         return Ok(Refill::Moved);
     }
     Ok(Refill::Exhausted {
-        left: after.iter().map(stock_left).sum(),
+        left: after.iter().map(BucketSurvey::stock_left).sum(),
     })
-}
-
-async fn survey(store: &RedisStore, sale: &SaleId, buckets: Buckets) -> Result<Vec<BucketSurvey>> {
-    let readings = buckets
-        .all()
-        .map(|bucket| store.survey_bucket(sale, bucket));
-    futures_util::future::try_join_all(readings).await
-}
-
-fn stock_left(survey: &BucketSurvey) -> i64 {
-    match survey {
-        BucketSurvey::NotLoaded => 0,
-        BucketSurvey::Loaded { stock_left, .. } => *stock_left,
-    }
-}
-
-fn open_moves(survey: &BucketSurvey) -> &[OpenMove] {
-    match survey {
-        BucketSurvey::NotLoaded => &[],
-        BucketSurvey::Loaded { open_moves, .. } => open_moves,
-    }
 }

@@ -41,19 +41,26 @@ pub async fn find(db: &PgPool, sale: &SaleId, order: OrderId) -> Result<Option<O
 }
 
 /// Each buyer's confirmed quantity, to rebuild the per-user limit after Redis lost it.
-pub async fn confirmed_by_buyer(db: &PgPool, sale: &SaleId) -> Result<Vec<(UserId, i64)>> {
+/// Each buyer's confirmed and rejected quantities (rejected orders took stock in Redis too,
+/// from their buyer's bucket).
+pub async fn quantities_by_buyer(db: &PgPool, sale: &SaleId) -> Result<Vec<(UserId, i64, i64)>> {
     let rows = sqlx::query(
-        "SELECT user_id, SUM(quantity)::int8 AS quantity FROM orders
-         WHERE sale_id = $1 AND status = 'confirmed' GROUP BY user_id",
+        "SELECT user_id,
+                (SUM(quantity) FILTER (WHERE status = 'confirmed'))::int8 AS confirmed,
+                (SUM(quantity) FILTER (WHERE status = 'rejected'))::int8 AS rejected
+         FROM orders WHERE sale_id = $1 GROUP BY user_id",
     )
     .bind(sale.as_str())
     .fetch_all(db)
     .await?;
     rows.iter()
         .map(|row| {
+            let confirmed: Option<i64> = row.try_get("confirmed")?;
+            let rejected: Option<i64> = row.try_get("rejected")?;
             Ok((
                 stored_user(row.try_get("user_id")?)?,
-                row.try_get("quantity")?,
+                confirmed.unwrap_or(0),
+                rejected.unwrap_or(0),
             ))
         })
         .collect()

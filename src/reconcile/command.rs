@@ -68,7 +68,6 @@ async fn check_sale(
     match action {
         Action::None => {}
         Action::Restored => println!("  repaired: loaded into Redis again"),
-        Action::LeftAsIs => println!("  not repaired: a sale split over buckets is left as it is"),
         Action::Reset {
             old_stock_left,
             new_stock_left,

@@ -17,10 +17,6 @@ pub enum Action {
     None,
     /// Redis had lost the sale: buyers and counters were loaded again.
     Restored,
-    /// A sale split over buckets showed problems and was left as it is: a bucket's share of
-    /// what is left cannot be told from Postgres (stock moves between buckets). Reported for
-    /// an operator; the persister's guard still never lets Postgres hold more than the stock.
-    LeftAsIs,
     /// Redis held the sale with wrong counters: they were reset.
     Reset {
         old_stock_left: i64,
@@ -44,11 +40,11 @@ pub async fn repair(
         return Ok(Action::Restored);
     };
     if sale.buckets != Buckets::ONE {
-        return Ok(Action::LeftAsIs);
+        return split::repair_buckets(redis, db, sale).await;
     }
     let taken = audit.confirmed + audit.rejected + audit.pending;
     match redis
-        .reset_counters(&sale.id, audit.stock_total, taken, reserved_seen)
+        .reset_counters(&sale.id, Some(audit.stock_total), taken, reserved_seen)
         .await?
     {
         Some((old_stock_left, new_stock_left)) => Ok(Action::Reset {
@@ -103,6 +99,7 @@ async fn restore_counters(
         buyers,
         keyed,
         reserved,
+        ..
     } = taken(redis, db, &sale.id, Buckets::ONE).await?;
     redis.restore_idempotency(&sale.id, &keyed).await?;
     let stock_left = (sale.stock_total.get() - reserved).max(0);
@@ -119,6 +116,8 @@ pub(super) struct Taken {
     pub keyed: Vec<AcceptedOrder>,
     /// Confirmed, rejected and pending quantities together.
     pub reserved: i64,
+    /// Each buyer's rejected quantity: stock Redis took that Postgres did not confirm.
+    pub rejected: Vec<(UserId, i64)>,
 }
 
 pub(super) async fn taken(
@@ -132,10 +131,16 @@ pub(super) async fn taken(
     let settlement = postgres::orders::settlement(db, sale, &ids).await?;
     let settled = settlement.settled;
     let mut in_flight = settlement.in_flight(pending);
-    let mut buyers: HashMap<UserId, i64> = postgres::orders::confirmed_by_buyer(db, sale)
-        .await?
-        .into_iter()
-        .collect();
+    let mut buyers: HashMap<UserId, i64> = HashMap::new();
+    let mut rejected = Vec::new();
+    for (user, confirmed, refused) in postgres::orders::quantities_by_buyer(db, sale).await? {
+        if refused > 0 {
+            rejected.push((user.clone(), refused));
+        }
+        if confirmed > 0 {
+            buyers.insert(user, confirmed);
+        }
+    }
     // Two orders of one buyer with one key mean Redis lost the key and took the retry; the
     // persister keeps the first and rejects the others, so the first must be the one replayed.
     // Later records win: newest in flight first, oldest in flight next, Postgres's last.
@@ -153,5 +158,6 @@ pub(super) async fn taken(
         buyers: buyers.into_iter().collect(),
         keyed,
         reserved: settled.confirmed + settled.rejected + in_flight_quantity,
+        rejected,
     })
 }

@@ -3,7 +3,7 @@
 use super::repair::taken;
 use super::split::rewrite_buyers;
 use super::{audit, repair, restore};
-use crate::domain::SaleId;
+use crate::domain::{Buckets, SaleId};
 use crate::error::Result;
 use crate::postgres;
 use crate::redis::RedisStore;
@@ -45,7 +45,9 @@ async fn verify_sale(redis: &RedisStore, db: &PgPool, sale: &SaleId) -> Result<(
     // A lost sale is loaded with its buyers and keys. A held one gets Postgres's definition,
     // pause and earlier end back: an older copy may predate them.
     restore(redis, db, &definition).await?;
-    if !held {
+    // A split sale's other buckets may have been held even if bucket 0 was lost, and the
+    // buckets restored without stock are given theirs back by the repair.
+    if !held && definition.buckets == Buckets::ONE {
         return Ok(());
     }
     let taken = taken(redis, db, sale, definition.buckets).await?;

@@ -1,7 +1,7 @@
 //! A sale split over buckets (see `domain::Buckets`): each bucket is a sale of its own in Redis
 //! (`SaleId::bucket`), and stock moves between them in two steps (`lua/take_stock.lua`, then
 //! `lua/give_stock.lua`). The protocol that decides when to move lives in `engine::split_stock`.
-use super::RedisStore;
+use super::{Connection, RedisStore, SaleKeys};
 use crate::domain::{Buckets, SaleId};
 use crate::error::{ApiError, Result};
 use redis::{AsyncCommands, Script};
@@ -22,6 +22,8 @@ pub enum BucketSurvey {
         stock_left: i64,
         /// Rises of `stock_left` so far: unchanged between two readings, no stock came in.
         refills: i64,
+        /// What the bucket holds, sold or not; only moves, restocks and repairs change it.
+        stock_total: i64,
         /// Moves taken from this bucket and not finished yet.
         open_moves: Vec<OpenMove>,
     },
@@ -36,7 +38,48 @@ pub struct OpenMove {
     pub quantity: i64,
 }
 
+impl BucketSurvey {
+    pub fn stock_left(&self) -> i64 {
+        match self {
+            Self::NotLoaded => 0,
+            Self::Loaded { stock_left, .. } => *stock_left,
+        }
+    }
+
+    pub fn refills(&self) -> Option<i64> {
+        match self {
+            Self::NotLoaded => None,
+            Self::Loaded { refills, .. } => Some(*refills),
+        }
+    }
+
+    /// What the bucket holds, if it is loaded and no move out of it is open.
+    pub fn settled_holding(&self) -> Option<i64> {
+        match self {
+            Self::Loaded {
+                stock_total,
+                open_moves,
+                ..
+            } if open_moves.is_empty() => Some(*stock_total),
+            _ => None,
+        }
+    }
+
+    pub fn open_moves(&self) -> &[OpenMove] {
+        match self {
+            Self::NotLoaded => &[],
+            Self::Loaded { open_moves, .. } => open_moves,
+        }
+    }
+}
+
 impl RedisStore {
+    /// Every bucket of the sale, each read atomically (the readings are not one instant).
+    pub async fn survey(&self, sale: &SaleId, buckets: Buckets) -> Result<Vec<BucketSurvey>> {
+        let readings = buckets.all().map(|bucket| self.survey_bucket(sale, bucket));
+        futures_util::future::try_join_all(readings).await
+    }
+
     /// How many buckets the sale is split over, as Redis holds it; `None` when Redis does not
     /// hold the sale.
     pub async fn bucket_count(&self, sale: &SaleId) -> Result<Option<Buckets>> {
@@ -53,7 +96,7 @@ impl RedisStore {
         Ok(Some(buckets.map_err(|e| anyhow::anyhow!("{sale}: {e}"))?))
     }
 
-    pub async fn survey_bucket(&self, sale: &SaleId, bucket: u16) -> Result<BucketSurvey> {
+    async fn survey_bucket(&self, sale: &SaleId, bucket: u16) -> Result<BucketSurvey> {
         let keys = self.keys.sale(&sale.bucket(bucket));
         let reply: Vec<String> = SURVEY_BUCKET
             .key(&keys.sale)
@@ -96,23 +139,41 @@ impl RedisStore {
                 .await
                 .map_err(ApiError::from)?;
         }
-        let given: i64 = GIVE_STOCK
-            .key(&recipient.sale)
-            .key(&recipient.moves_in)
-            .arg(&open.id)
-            .arg(open.quantity)
-            .invoke_async(&mut conn)
-            .await?;
-        if given == 0 {
+        if !give(&mut conn, &recipient, &open.id, open.quantity).await? {
             return Ok(false);
         }
         let _: () = conn.hdel(&donor.moves_out, &open.id).await?;
         Ok(true)
     }
+
+    /// Adds `quantity` (or takes it back, negative, never below 0 left) to a bucket, once per
+    /// `id`: how reconcile balances a split sale's buckets against Postgres's stock_total.
+    /// `false` when the bucket is not loaded.
+    pub async fn adjust_bucket(
+        &self,
+        sale: &SaleId,
+        bucket: u16,
+        id: &str,
+        quantity: i64,
+    ) -> Result<bool> {
+        let keys = self.keys.sale(&sale.bucket(bucket));
+        give(&mut self.hot.clone(), &keys, id, quantity).await
+    }
+}
+
+async fn give(conn: &mut Connection, to: &SaleKeys, id: &str, quantity: i64) -> Result<bool> {
+    let given: i64 = GIVE_STOCK
+        .key(&to.sale)
+        .key(&to.moves_in)
+        .arg(id)
+        .arg(quantity)
+        .invoke_async(conn)
+        .await?;
+    Ok(given == 1)
 }
 
 fn parse_survey(bucket: u16, reply: &[String]) -> Option<BucketSurvey> {
-    let [left, refills, moves @ ..] = reply else {
+    let [left, refills, total, moves @ ..] = reply else {
         return reply.is_empty().then_some(BucketSurvey::NotLoaded);
     };
     let open_moves = moves
@@ -131,6 +192,7 @@ fn parse_survey(bucket: u16, reply: &[String]) -> Option<BucketSurvey> {
     Some(BucketSurvey::Loaded {
         stock_left: left.parse().ok()?,
         refills: refills.parse().ok()?,
+        stock_total: total.parse().ok()?,
         open_moves,
     })
 }

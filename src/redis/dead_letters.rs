@@ -5,7 +5,7 @@ use super::entries::parse_entry;
 use super::orders_stream::OrdersStream;
 use super::{CONSUMER_GROUP, RedisStore};
 use crate::domain::{
-    DeadEntry, DeadLetter, DeadLetterId, MAX_DEAD_LETTERS_PER_CALL, Replayed, SaleId,
+    Buckets, DeadEntry, DeadLetter, DeadLetterId, MAX_DEAD_LETTERS_PER_CALL, Replayed, SaleId,
 };
 use crate::error::Result;
 use redis::streams::{StreamId, StreamRangeReply};
@@ -43,72 +43,120 @@ impl OrdersStream {
 }
 
 impl RedisStore {
-    /// The sale's oldest dead letters, at most `limit`, from just after `after` if given.
+    /// The sale's oldest dead letters, at most `limit`, bucket by bucket for a split sale.
     pub async fn list_dead_letters(
         &self,
         sale: &SaleId,
+        buckets: Buckets,
+        limit: usize,
+    ) -> Result<Vec<DeadLetter>> {
+        let mut letters = Vec::new();
+        for bucket in buckets.all() {
+            if letters.len() == limit {
+                break;
+            }
+            let left = limit - letters.len();
+            letters.extend(self.bucket_letters(sale, bucket, None, left).await?);
+        }
+        Ok(letters)
+    }
+
+    /// One bucket's oldest dead letters, at most `limit`, from just after `after` if given.
+    async fn bucket_letters(
+        &self,
+        sale: &SaleId,
+        bucket: u16,
         after: Option<&DeadLetterId>,
         limit: usize,
     ) -> Result<Vec<DeadLetter>> {
-        let start = after.map_or_else(|| "-".to_owned(), |id| format!("({}", id.as_str()));
+        let start = after.map_or_else(|| "-".to_owned(), |id| format!("({}", id.stream_id()));
         let reply: StreamRangeReply = self
             .pooled()
             .await?
-            .xrange_count(self.keys.sale(sale).dead_letters, start, "+", limit)
+            .xrange_count(
+                self.keys.sale(&sale.bucket(bucket)).dead_letters,
+                start,
+                "+",
+                limit,
+            )
             .await?;
-        Ok(reply.ids.iter().filter_map(dead_letter).collect())
+        Ok(reply
+            .ids
+            .iter()
+            .filter_map(|e| dead_letter(bucket, e))
+            .collect())
     }
 
-    /// Moves dead letters back to the orders stream: the ones named, or all of the sale's.
-    /// Malformed entries stay where they are, named in the answer.
+    /// Moves dead letters back to the orders streams they came from: the ones named, or all of
+    /// the sale's. Malformed entries stay where they are, named in the answer.
     pub async fn replay_dead_letters(
         &self,
         sale: &SaleId,
+        buckets: Buckets,
         ids: Option<&[DeadLetterId]>,
     ) -> Result<Replayed> {
         let mut outcome = Replayed::default();
-        match ids {
-            Some(ids) => {
-                let mut found = Vec::with_capacity(ids.len());
-                for id in ids {
-                    match self.dead_letter(sale, id).await? {
-                        Some(letter) => found.push(letter),
-                        None => outcome.not_found.push(id.clone()),
-                    }
-                }
-                self.replay_page(sale, &found, &mut outcome).await?;
-            }
-            None => {
-                let mut after = None;
-                loop {
-                    let page = self
-                        .list_dead_letters(sale, after.as_ref(), MAX_DEAD_LETTERS_PER_CALL)
-                        .await?;
-                    self.replay_page(sale, &page, &mut outcome).await?;
-                    match page.last() {
-                        Some(last) if page.len() == MAX_DEAD_LETTERS_PER_CALL => {
-                            after = Some(last.id.clone());
-                        }
-                        _ => break,
-                    }
+        for bucket in buckets.all() {
+            let Some(ids) = ids else {
+                self.replay_bucket(sale, bucket, &mut outcome).await?;
+                continue;
+            };
+            let mut found = Vec::new();
+            for id in ids.iter().filter(|id| id.bucket() == bucket) {
+                match self.dead_letter_at(sale, id).await? {
+                    Some(letter) => found.push(letter),
+                    None => outcome.not_found.push(id.clone()),
                 }
             }
+            self.replay_page(sale, bucket, &found, &mut outcome).await?;
+        }
+        if let Some(ids) = ids {
+            let elsewhere = ids.iter().filter(|id| id.bucket() >= buckets.get());
+            outcome.not_found.extend(elsewhere.cloned());
         }
         Ok(outcome)
     }
 
-    async fn dead_letter(&self, sale: &SaleId, id: &DeadLetterId) -> Result<Option<DeadLetter>> {
+    /// Replays every dead letter of one bucket, a page at a time.
+    async fn replay_bucket(
+        &self,
+        sale: &SaleId,
+        bucket: u16,
+        outcome: &mut Replayed,
+    ) -> Result<()> {
+        let mut after = None;
+        loop {
+            let page = self
+                .bucket_letters(sale, bucket, after.as_ref(), MAX_DEAD_LETTERS_PER_CALL)
+                .await?;
+            self.replay_page(sale, bucket, &page, outcome).await?;
+            match page.last() {
+                Some(last) if page.len() == MAX_DEAD_LETTERS_PER_CALL => {
+                    after = Some(last.id.clone());
+                }
+                _ => return Ok(()),
+            }
+        }
+    }
+
+    async fn dead_letter_at(&self, sale: &SaleId, id: &DeadLetterId) -> Result<Option<DeadLetter>> {
+        let bucket = id.bucket();
         let reply: StreamRangeReply = self
             .pooled()
             .await?
-            .xrange(self.keys.sale(sale).dead_letters, id.as_str(), id.as_str())
+            .xrange(
+                self.keys.sale(&sale.bucket(bucket)).dead_letters,
+                id.stream_id(),
+                id.stream_id(),
+            )
             .await?;
-        Ok(reply.ids.first().and_then(dead_letter))
+        Ok(reply.ids.first().and_then(|e| dead_letter(bucket, e)))
     }
 
     async fn replay_page(
         &self,
         sale: &SaleId,
+        bucket: u16,
         letters: &[DeadLetter],
         outcome: &mut Replayed,
     ) -> Result<()> {
@@ -120,8 +168,9 @@ impl RedisStore {
         if orders.is_empty() {
             return Ok(());
         }
-        let keys = self.keys.sale(sale);
-        let ids: Vec<&str> = orders.iter().map(|letter| letter.id.as_str()).collect();
+        let name = sale.bucket(bucket);
+        let keys = self.keys.sale(&name);
+        let ids: Vec<&str> = orders.iter().map(|letter| letter.id.stream_id()).collect();
         let mut conn = self.pooled().await?;
         let replayed: Vec<String> = REPLAY
             .key(&keys.dead_letters)
@@ -130,22 +179,22 @@ impl RedisStore {
             .invoke_async(&mut conn)
             .await?;
         // The persister reads only the sales in the index, and forgets ended ones.
-        let _: () = conn.sadd(self.keys.sales_index(), sale.as_str()).await?;
+        let _: () = conn.sadd(self.keys.sales_index(), name.as_str()).await?;
         outcome.replayed += replayed.len();
         outcome.not_found.extend(
             orders
                 .iter()
-                .filter(|letter| !replayed.iter().any(|id| id == letter.id.as_str()))
+                .filter(|letter| !replayed.iter().any(|id| id == letter.id.stream_id()))
                 .map(|letter| letter.id.clone()),
         );
         Ok(())
     }
 }
 
-fn dead_letter(entry: &StreamId) -> Option<DeadLetter> {
+fn dead_letter(bucket: u16, entry: &StreamId) -> Option<DeadLetter> {
     let text = |value| redis::from_redis_value_ref::<String>(value).unwrap_or_default();
     Some(DeadLetter {
-        id: DeadLetterId::parse(&entry.id).ok()?,
+        id: DeadLetterId::parse(DeadLetterId::in_bucket(bucket, &entry.id).as_str()).ok()?,
         order: entry
             .map
             .iter()

@@ -75,17 +75,22 @@ impl RedisStore {
     }
 
     /// Resets a live sale's counters (see `lua/reconcile.lua`); `None` when Redis does not
-    /// hold the sale, else the old and new `stock_left`.
+    /// hold the sale, else the old and new `stock_left`. A bucket of a split sale (`sale` its
+    /// name) keeps its own total: `stock_total` is `None`.
     pub async fn reset_counters(
         &self,
         sale: &SaleId,
-        stock_total: i64,
+        stock_total: Option<i64>,
         taken: i64,
         reserved_seen: i64,
     ) -> Result<Option<(i64, i64)>> {
         let reply: Vec<i64> = RECONCILE
             .key(self.keys.sale(sale).sale)
-            .arg(stock_total)
+            .arg(
+                stock_total
+                    .map(|total| total.to_string())
+                    .unwrap_or_default(),
+            )
             .arg(taken)
             .arg(reserved_seen)
             .invoke_async(&mut self.pooled().await?)

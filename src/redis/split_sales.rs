@@ -111,11 +111,20 @@ impl RedisStore {
 
     /// `reserved` of all buckets added up; `None` when Redis does not hold bucket 0.
     pub async fn reserved(&self, sale: &SaleId, buckets: Buckets) -> Result<Option<i64>> {
+        let readings = self.reserved_by_bucket(sale, buckets).await?;
+        Ok(readings[0].map(|first| first + readings[1..].iter().flatten().sum::<i64>()))
+    }
+
+    /// Each bucket's `reserved`, in bucket order (`None` for a bucket Redis does not hold).
+    pub async fn reserved_by_bucket(
+        &self,
+        sale: &SaleId,
+        buckets: Buckets,
+    ) -> Result<Vec<Option<i64>>> {
         let readings = buckets
             .all()
             .map(|bucket| async move { self.bucket_reserved(&sale.bucket(bucket)).await });
-        let readings = try_join_all(readings).await?;
-        Ok(readings[0].map(|first| first + readings[1..].iter().flatten().sum::<i64>()))
+        try_join_all(readings).await
     }
 
     pub async fn pending_orders(

@@ -1,7 +1,7 @@
 //! `GET /admin/sales/{id}/dead-letters?limit=N`: the orders the persister gave up on, oldest
 //! first, each with its dead-letter id (for a replay), its fields and the reason.
 use super::find_sale;
-use crate::domain::{Buckets, DeadLetter, DeadLetterLimit, SaleId};
+use crate::domain::{DeadLetter, DeadLetterLimit, SaleId};
 use crate::error::Result;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
@@ -30,9 +30,9 @@ pub async fn list_dead_letters(
     let sale = find_sale(&state, &path).await?;
     let dead_letters = state
         .redis
-        .list_dead_letters(&sale.id, None, limit.get())
+        .list_dead_letters(&sale.id, sale.buckets, limit.get())
         .await?;
-    let total = state.redis.dead_letters(&sale.id, Buckets::ONE).await?;
+    let total = state.redis.dead_letters(&sale.id, sale.buckets).await?;
     Ok(HttpResponse::Ok().json(DeadLetters {
         sale_id: sale.id,
         total,

@@ -37,7 +37,7 @@ pub async fn replay_dead_letters(
     let sale = find_sale(&state, &path).await?;
     let replayed = state
         .redis
-        .replay_dead_letters(&sale.id, ids.as_deref())
+        .replay_dead_letters(&sale.id, sale.buckets, ids.as_deref())
         .await?;
     tracing::info!(sale_id = %sale.id, replayed = replayed.replayed, not_replayable = replayed.not_replayable.len(), "dead letters replayed");
     Ok(HttpResponse::Ok().json(replayed))

@@ -1,7 +1,9 @@
 //! One sale's stock split over buckets (`"buckets"` on create): never oversold, the per-user
 //! limit and idempotency exact across buckets, no false `sold_out` however skewed the buyers,
 //! and the views, restock, preload and reconcile adding the buckets up.
+mod dead_letters;
 mod operated;
+mod repair;
 mod selling;
 
 use crate::helpers::TestApp;

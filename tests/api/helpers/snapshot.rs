@@ -10,7 +10,8 @@ pub type Snapshot = Vec<(String, Option<Vec<u8>>)>;
 /// consumer groups and their pending entries.
 pub async fn snapshot(redis: &Connection, keys: &SaleKeys) -> Snapshot {
     let mut snapshot = Vec::new();
-    for key in keys.all() {
+    let moves = [keys.moves_out.as_str(), keys.moves_in.as_str()];
+    for key in keys.all().into_iter().chain(moves) {
         let dump: Option<Vec<u8>> = redis::cmd("DUMP")
             .arg(key)
             .query_async(&mut redis.clone())

@@ -3,6 +3,7 @@
 //! fixture every script test starts from.
 mod controls;
 mod load_sale;
+mod moves;
 mod reconcile;
 mod replay_dead_letters;
 mod reserve;
