@@ -125,6 +125,11 @@ pub struct PersisterSettings {
     #[arg(long, env = "FLASHSALE_PERSISTER_BATCH", default_value_t = 100)]
     pub batch_size: usize,
 
+    /// How often this process expires the payment holds past their deadline (and finishes any
+    /// return of units cut short): a hold ends within about this long of its deadline.
+    #[arg(long, env = "FLASHSALE_HOLD_SWEEP_MS", default_value_t = 1000)]
+    pub hold_sweep_ms: u64,
+
     /// How long one blocking stream read waits for new orders.
     #[arg(long, env = "FLASHSALE_PERSISTER_BLOCK_MS", default_value_t = 250)]
     pub block_ms: u64,
@@ -145,7 +150,7 @@ pub struct PersisterSettings {
 
     /// Size of the persister's own Postgres pool, apart from the API's, so that a flood of
     /// order lookups or readiness probes cannot delay persistence; defaults to one connection
-    /// per loop plus one.
+    /// per loop plus two (the hold sweeper has one).
     #[arg(long, env = "FLASHSALE_PERSISTER_DB_CONNECTIONS")]
     pub db_connections: Option<u32>,
 }
@@ -189,7 +194,7 @@ impl Settings {
         self.pool_of(
             self.persister
                 .db_connections
-                .unwrap_or(loops.saturating_add(1))
+                .unwrap_or(loops.saturating_add(2))
                 .max(1),
         )
     }

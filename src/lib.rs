@@ -38,6 +38,7 @@ pub mod configuration;
 pub mod domain;
 pub mod engine;
 pub mod error;
+pub mod holds;
 pub mod log_summary;
 pub mod metrics;
 pub mod persister;

@@ -2,6 +2,7 @@
 use crate::buyer_auth::BuyerTokens;
 use crate::configuration::Settings;
 use crate::engine::EngineFactory;
+use crate::holds;
 use crate::metrics::Metrics;
 use crate::persister::Persister;
 use crate::rate_limit::RateLimits;
@@ -58,13 +59,21 @@ impl Application {
         let shutdown = CancellationToken::new();
         let persisters = if settings.persister.enabled {
             let persister_db = settings.persister_pool()?;
-            Persister::spawn_all(
+            let mut tasks = Persister::spawn_all(
                 &redis,
                 &persister_db,
                 &settings.persister,
                 &metrics,
                 &shutdown,
-            )
+            );
+            tasks.push(holds::spawn_sweeper(
+                redis.clone(),
+                persister_db,
+                Duration::from_millis(settings.persister.hold_sweep_ms.max(1)),
+                metrics.clone(),
+                shutdown.clone(),
+            ));
+            tasks
         } else {
             Vec::new()
         };

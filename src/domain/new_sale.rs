@@ -1,5 +1,7 @@
 //! `NewSale`: a validated request to create a sale.
-use super::{Buckets, Quantity, SaleDefinition, SaleId, StockAmount, ValidationError};
+use super::{
+    Buckets, PaymentWindow, Quantity, SaleDefinition, SaleId, StockAmount, ValidationError,
+};
 use chrono::{DateTime, SubsecRound, Utc};
 use serde::Deserialize;
 
@@ -15,6 +17,8 @@ pub struct NewSaleRequest {
     /// Any JSON value, so that a string or a fraction is refused naming the field: serde's
     /// own type error would not name it.
     pub buckets: Option<serde_json::Value>,
+    /// As `buckets`: any JSON value, refused naming the field unless an integer in range.
+    pub payment_window_s: Option<serde_json::Value>,
 }
 
 /// A sale definition that passed every rule of the contract.
@@ -60,6 +64,10 @@ impl NewSale {
             Some(raw) => Buckets::parse(raw.as_i64().unwrap_or(0))?,
             None => Buckets::ONE,
         };
+        let payment_window = request
+            .payment_window_s
+            .map(|raw| PaymentWindow::parse(raw.as_i64().unwrap_or(0)))
+            .transpose()?;
         Ok(Self {
             definition: SaleDefinition {
                 id,
@@ -69,6 +77,7 @@ impl NewSale {
                 starts_at,
                 ends_at,
                 buckets,
+                payment_window,
             },
             start_given,
         })
@@ -84,6 +93,7 @@ impl NewSale {
             && new.per_user_limit == existing.per_user_limit
             && new.ends_at == existing.ends_at
             && new.buckets == existing.buckets
+            && new.payment_window == existing.payment_window
             && (!self.start_given || new.starts_at == existing.starts_at)
     }
 }
@@ -108,6 +118,7 @@ mod tests {
             starts_at: None,
             ends_at: None,
             buckets: None,
+            payment_window_s: None,
         }
     }
 

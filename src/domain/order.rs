@@ -1,5 +1,5 @@
 //! An order: one accepted reservation, first pending in Redis, then settled in Postgres.
-use super::{IdempotencyKey, Quantity, SaleId, UserId, ValidationError};
+use super::{IdempotencyKey, PaymentRef, PaymentWindow, Quantity, SaleId, UserId, ValidationError};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::fmt;
@@ -45,6 +45,30 @@ pub enum OrderStatus {
     Confirmed,
     /// In Postgres but refused by its stock guard: Redis accepted more than the sale holds.
     Rejected,
+    /// A hold (the sale has a payment window): in Postgres, counted against the stock, until it
+    /// is paid, expires or is cancelled.
+    AwaitingPayment,
+    Paid,
+    /// Not paid in time: its units went back on sale.
+    Expired,
+    /// Cancelled by its buyer before it was paid: its units went back on sale.
+    Cancelled,
+}
+
+impl OrderStatus {
+    /// The status as Postgres stores it (`order_status`); `None` for `Pending`, which only Redis
+    /// holds.
+    pub fn parse_stored(raw: &str) -> Option<Self> {
+        Some(match raw {
+            "confirmed" => Self::Confirmed,
+            "rejected" => Self::Rejected,
+            "awaiting_payment" => Self::AwaitingPayment,
+            "paid" => Self::Paid,
+            "expired" => Self::Expired,
+            "cancelled" => Self::Cancelled,
+            _ => return None,
+        })
+    }
 }
 
 /// An order Redis accepted, as the reservation script recorded it (in the sale's stream and its
@@ -67,11 +91,20 @@ pub struct Order {
     pub quantity: Quantity,
     pub status: OrderStatus,
     pub created_at: DateTime<Utc>,
+    /// The end of a hold, for a sale with a payment window.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment_ref: Option<PaymentRef>,
 }
 
 impl Order {
-    /// An accepted order Postgres does not hold yet.
-    pub fn pending(sale_id: SaleId, accepted: AcceptedOrder) -> Self {
+    /// An accepted order Postgres does not hold yet; a hold if the sale has a payment window.
+    pub fn pending(
+        sale_id: SaleId,
+        accepted: AcceptedOrder,
+        window: Option<PaymentWindow>,
+    ) -> Self {
         Self {
             order_id: accepted.order_id,
             sale_id,
@@ -79,6 +112,8 @@ impl Order {
             quantity: accepted.quantity,
             status: OrderStatus::Pending,
             created_at: accepted.created_at,
+            expires_at: window.map(|window| window.expires_at(accepted.created_at)),
+            payment_ref: None,
         }
     }
 }

@@ -1,5 +1,5 @@
 //! A sale: its definition (what the admin created) and its live state (what is left).
-use super::{Buckets, Quantity, SaleId, StockAmount};
+use super::{Buckets, PaymentWindow, Quantity, SaleId, StockAmount};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -16,6 +16,8 @@ pub struct SaleDefinition {
     pub ends_at: Option<DateTime<Utc>>,
     /// Stock counters the sale is split over in Redis; fixed at creation.
     pub buckets: Buckets,
+    /// With one, an order is a hold its buyer must pay within this window.
+    pub payment_window: Option<PaymentWindow>,
 }
 
 impl SaleDefinition {
@@ -116,6 +118,7 @@ mod tests {
             starts_at: now + TimeDelta::seconds(starts_in),
             ends_at: ends_in.map(|s| now + TimeDelta::seconds(s)),
             buckets: Buckets::ONE,
+            payment_window: None,
         }
     }
 

@@ -7,7 +7,10 @@ use crate::domain::{Refusal, ValidationError};
 use crate::log_summary::LogSummary;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
+mod hold;
 mod problem;
+
+pub use hold::HoldConflict;
 
 use problem::refusal_document;
 use std::fmt;
@@ -43,6 +46,8 @@ pub enum ApiError {
     Refused(Refusal),
     #[error("This sale has no order with this id.")]
     OrderNotFound,
+    #[error("{0}")]
+    Hold(HoldConflict),
     #[error("No resource at this path.")]
     RouteNotFound,
     #[error("The request took too long to arrive.")]
@@ -71,6 +76,7 @@ impl ApiError {
             Self::Unauthorized => "unauthorized",
             Self::Forbidden => "forbidden",
             Self::OrderNotFound => "order_not_found",
+            Self::Hold(conflict) => conflict.code(),
             Self::RouteNotFound => "not_found",
             Self::RequestTimeout => "request_timeout",
             Self::MethodNotAllowed => "method_not_allowed",
@@ -187,7 +193,7 @@ impl ResponseError for ApiError {
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::Refused(Refusal::IdempotencyKeyReused) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Refused(Refusal::SalePaused) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::SaleExists | Self::Refused(_) => StatusCode::CONFLICT,
+            Self::SaleExists | Self::Refused(_) | Self::Hold(_) => StatusCode::CONFLICT,
             Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) | Self::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -210,7 +216,7 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(status);
         response.content_type("application/problem+json");
         match self {
-            Self::Unavailable(_) | Self::Overloaded => {
+            Self::Unavailable(_) | Self::Overloaded | Self::Hold(HoldConflict::Pending) => {
                 response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS));
             }
             Self::Refused(Refusal::SalePaused) => {

@@ -44,6 +44,8 @@ pub struct Metrics {
     persister_last_error: Family<ErrorKind, Gauge>,
     redis_verified: Gauge,
     rate_limited_clients: Family<Limit, Gauge>,
+    hold_transitions: Family<Status, Counter>,
+    hold_sweep_lag: Gauge<f64, AtomicU64>,
     stalls: Mutex<Stalls>,
 }
 
@@ -61,6 +63,8 @@ impl Default for Metrics {
         let persister_last_error = Family::<ErrorKind, Gauge>::default();
         let redis_verified = Gauge::default();
         let rate_limited_clients = Family::<Limit, Gauge>::default();
+        let hold_transitions = Family::<Status, Counter>::default();
+        let hold_sweep_lag = Gauge::<f64, AtomicU64>::default();
 
         let mut registry = Registry::with_prefix("flashsale");
         registry.register(
@@ -118,8 +122,20 @@ impl Default for Metrics {
             "Clients the rate limiters remember, by limit (buyer, ip); each stays under its cap",
             rate_limited_clients.clone(),
         );
+        registry.register(
+            "hold_transitions",
+            "Holds ended (paid, expired, cancelled) and holds whose units went back (returned)",
+            hold_transitions.clone(),
+        );
+        registry.register(
+            "hold_sweep_lag_seconds",
+            "How far past its deadline the oldest unexpired hold is, after this instance's sweep",
+            hold_sweep_lag.clone(),
+        );
         Self {
             registry,
+            hold_transitions,
+            hold_sweep_lag,
             dead_letters,
             persister_stalled,
             persister_last_error,
@@ -155,6 +171,16 @@ impl Metrics {
         self.persister_orders
             .get_or_create(&Status { status })
             .inc_by(count as u64);
+    }
+
+    pub fn hold_transition(&self, status: &'static str, count: usize) {
+        self.hold_transitions
+            .get_or_create(&Status { status })
+            .inc_by(count as u64);
+    }
+
+    pub fn set_hold_sweep_lag(&self, lag: Duration) {
+        self.hold_sweep_lag.set(lag.as_secs_f64());
     }
 
     pub fn dead_lettered(&self, count: usize) {

@@ -73,8 +73,9 @@ async fn persist_sale(
     batch: &SaleBatch,
     duplicates: Duplicates,
 ) -> sqlx::Result<Option<Tally>> {
-    let (stock_total, sold, per_user_limit): (i64, i64, i32) = sqlx::query_as(
-        "SELECT stock_total, sold, per_user_limit FROM sales WHERE id = $1 FOR UPDATE",
+    let (stock_total, sold, per_user_limit, window): (i64, i64, i32, Option<i32>) = sqlx::query_as(
+        "SELECT stock_total, sold, per_user_limit, payment_window_s FROM sales
+         WHERE id = $1 FOR UPDATE",
     )
     .bind(batch.sale.sale().as_str())
     .fetch_one(&mut *tx)
@@ -134,15 +135,19 @@ async fn persist_sale(
     }
 
     // The insert and the new `sold` in one statement: one round trip less while the sale's
-    // row is locked, which is what every other batch of the sale waits for.
+    // row is locked, which is what every other batch of the sale waits for. With a payment
+    // window an order is a hold, ending a window after its acceptance.
     let inserted: i64 = sqlx::query_scalar(
         "WITH inserted AS (
              INSERT INTO orders
-                 (order_id, sale_id, user_id, quantity, created_at, status, idempotency_key)
+                 (order_id, sale_id, user_id, quantity, created_at, status, idempotency_key,
+                  expires_at)
              SELECT o.order_id, $1, o.user_id, o.quantity, o.created_at,
-                    CASE WHEN o.confirmed THEN 'confirmed'::order_status
-                         ELSE 'rejected'::order_status END,
-                    o.key
+                    CASE WHEN NOT o.confirmed THEN 'rejected'::order_status
+                         WHEN $9::int4 IS NULL THEN 'confirmed'::order_status
+                         ELSE 'awaiting_payment'::order_status END,
+                    o.key,
+                    CASE WHEN o.confirmed THEN o.created_at + make_interval(secs => $9) END
              FROM UNNEST($2::uuid[], $3::text[], $4::int4[], $5::timestamptz[], $6::bool[],
                          $7::text[])
                   AS o (order_id, user_id, quantity, created_at, confirmed, key)
@@ -159,6 +164,7 @@ async fn persist_sale(
     .bind(&rows.confirmed)
     .bind(&rows.idempotency_key)
     .bind(stock_total - room)
+    .bind(window)
     .fetch_one(&mut *tx)
     .await?;
     Ok((inserted as usize == rows.order_id.len()).then_some(tally))
@@ -194,7 +200,8 @@ async fn buyers_orders(tx: &mut PgConnection, batch: &SaleBatch) -> sqlx::Result
     // with the sale. OFFSET 0 keeps the subquery from being flattened into a join it could
     // plan the same way.
     sqlx::query_as(
-        "SELECT o.user_id, o.order_id, o.quantity, o.status = 'confirmed' AS confirmed,
+        "SELECT o.user_id, o.order_id, o.quantity,
+                o.status IN ('confirmed', 'awaiting_payment', 'paid') AS confirmed,
                 o.idempotency_key
          FROM UNNEST($2::text[]) AS u (user_id),
               LATERAL (SELECT * FROM orders

@@ -1,6 +1,7 @@
 //! Reading the `orders` table. The persister writes it (`persister::postgres`).
 use crate::domain::{
-    AcceptedOrder, IdempotencyKey, Order, OrderId, OrderStatus, Quantity, SaleId, UserId,
+    AcceptedOrder, IdempotencyKey, Order, OrderId, OrderStatus, PaymentRef, Quantity, SaleId,
+    UserId,
 };
 use crate::error::Result;
 use sqlx::{PgExecutor, PgPool, Row};
@@ -11,11 +12,31 @@ use std::collections::HashSet;
 pub struct Settled {
     pub confirmed: i64,
     pub rejected: i64,
+    pub awaiting_payment: i64,
+    pub paid: i64,
+    pub expired: i64,
+    pub cancelled: i64,
+    /// Expired and cancelled units not yet given back to Redis (`returned_at` unset): Redis
+    /// still counts them taken.
+    pub not_returned: i64,
+}
+
+impl Settled {
+    /// Units sold and kept: what `sales.sold` counts and the per-user limit counts.
+    pub fn holding(&self) -> i64 {
+        self.confirmed + self.awaiting_payment + self.paid
+    }
+
+    /// Units Redis counts as taken for the persisted orders: held, rejected, and ended holds
+    /// whose units it has not been given back yet.
+    pub fn taken(&self) -> i64 {
+        self.holding() + self.rejected + self.not_returned
+    }
 }
 
 pub async fn find(db: &PgPool, sale: &SaleId, order: OrderId) -> Result<Option<Order>> {
     let row = sqlx::query(
-        "SELECT user_id, quantity, status::text AS status, created_at
+        "SELECT user_id, quantity, status::text AS status, created_at, expires_at, payment_ref
          FROM orders WHERE order_id = $1 AND sale_id = $2",
     )
     .bind(order.as_uuid())
@@ -31,22 +52,28 @@ pub async fn find(db: &PgPool, sale: &SaleId, order: OrderId) -> Result<Option<O
         user_id: stored_user(row.try_get("user_id")?)?,
         quantity: Quantity::parse(quantity.into())
             .map_err(|e| anyhow::anyhow!("stored quantity {quantity}: {e}"))?,
-        status: if status == "confirmed" {
-            OrderStatus::Confirmed
-        } else {
-            OrderStatus::Rejected
-        },
+        status: OrderStatus::parse_stored(&status)
+            .ok_or_else(|| anyhow::anyhow!("stored status {status}"))?,
         created_at: row.try_get("created_at")?,
+        expires_at: row.try_get("expires_at")?,
+        payment_ref: row
+            .try_get::<Option<String>, _>("payment_ref")?
+            .map(|raw| PaymentRef::parse(&raw))
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("stored payment_ref: {e}"))?,
     }))
 }
 
 /// Each buyer's confirmed quantity, to rebuild the per-user limit after Redis lost it.
-/// Each buyer's confirmed and rejected quantities (rejected orders took stock in Redis too,
-/// from their buyer's bucket).
+/// Each buyer's quantity Redis counts against their limit (held, plus ended holds not given
+/// back yet) and their rejected quantity (rejected orders took stock in Redis too, from their
+/// buyer's bucket).
 pub async fn quantities_by_buyer(db: &PgPool, sale: &SaleId) -> Result<Vec<(UserId, i64, i64)>> {
     let rows = sqlx::query(
         "SELECT user_id,
-                (SUM(quantity) FILTER (WHERE status = 'confirmed'))::int8 AS confirmed,
+                (SUM(quantity) FILTER (WHERE status IN ('confirmed', 'awaiting_payment', 'paid')
+                    OR (status IN ('expired', 'cancelled') AND returned_at IS NULL)))::int8
+                    AS confirmed,
                 (SUM(quantity) FILTER (WHERE status = 'rejected'))::int8 AS rejected
          FROM orders WHERE sale_id = $1 GROUP BY user_id",
     )
@@ -103,7 +130,7 @@ pub async fn buyers_over_limit(
 ) -> Result<Vec<(String, i64)>> {
     let rows = sqlx::query(
         "SELECT user_id, SUM(quantity)::int8 AS quantity FROM orders
-         WHERE sale_id = $1 AND status = 'confirmed'
+         WHERE sale_id = $1 AND status IN ('confirmed', 'awaiting_payment', 'paid')
          GROUP BY user_id HAVING SUM(quantity) > $2",
     )
     .bind(sale.as_str())
@@ -157,6 +184,13 @@ pub async fn settlement(db: &PgPool, sale: &SaleId, pending: &[OrderId]) -> Resu
     let row = sqlx::query(
         "SELECT COALESCE(SUM(quantity) FILTER (WHERE status = 'confirmed'), 0)::int8 AS confirmed,
                 COALESCE(SUM(quantity) FILTER (WHERE status = 'rejected'), 0)::int8 AS rejected,
+                COALESCE(SUM(quantity) FILTER (WHERE status = 'awaiting_payment'), 0)::int8
+                    AS awaiting_payment,
+                COALESCE(SUM(quantity) FILTER (WHERE status = 'paid'), 0)::int8 AS paid,
+                COALESCE(SUM(quantity) FILTER (WHERE status = 'expired'), 0)::int8 AS expired,
+                COALESCE(SUM(quantity) FILTER (WHERE status = 'cancelled'), 0)::int8 AS cancelled,
+                COALESCE(SUM(quantity) FILTER (WHERE status IN ('expired', 'cancelled')
+                    AND returned_at IS NULL), 0)::int8 AS not_returned,
                 (SELECT sold FROM sales WHERE id = $1) AS sold,
                 COALESCE(array_agg(order_id) FILTER (WHERE order_id = ANY($2)), '{}') AS persisted
          FROM orders WHERE sale_id = $1",
@@ -170,6 +204,11 @@ pub async fn settlement(db: &PgPool, sale: &SaleId, pending: &[OrderId]) -> Resu
         settled: Settled {
             confirmed: row.try_get("confirmed")?,
             rejected: row.try_get("rejected")?,
+            awaiting_payment: row.try_get("awaiting_payment")?,
+            paid: row.try_get("paid")?,
+            expired: row.try_get("expired")?,
+            cancelled: row.try_get("cancelled")?,
+            not_returned: row.try_get("not_returned")?,
         },
         sold: row.try_get::<Option<i64>, _>("sold")?.unwrap_or_default(),
         persisted: persisted.into_iter().map(OrderId::from_uuid).collect(),

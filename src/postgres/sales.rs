@@ -1,6 +1,7 @@
 //! The `sales` table.
 use crate::domain::{
-    Buckets, IdempotencyKey, Quantity, Refusal, SaleDefinition, SaleId, StockAmount, StockIncrease,
+    Buckets, IdempotencyKey, PaymentWindow, Quantity, Refusal, SaleDefinition, SaleId, StockAmount,
+    StockIncrease,
 };
 use crate::error::{ApiError, Result};
 use chrono::{DateTime, Utc};
@@ -10,8 +11,9 @@ use sqlx::{PgConnection, PgPool, Row};
 /// Inserts a new sale; an existing id is `SaleExists`.
 pub async fn insert(db: &PgPool, sale: &SaleDefinition) -> Result<()> {
     let result = sqlx::query(
-        "INSERT INTO sales (id, name, stock_total, per_user_limit, starts_at, ends_at, buckets)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO sales (id, name, stock_total, per_user_limit, starts_at, ends_at, buckets,
+                            payment_window_s)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(sale.id.as_str())
     .bind(&sale.name)
@@ -20,6 +22,7 @@ pub async fn insert(db: &PgPool, sale: &SaleDefinition) -> Result<()> {
     .bind(sale.starts_at)
     .bind(sale.ends_at)
     .bind(sale.buckets.get() as i16)
+    .bind(sale.payment_window.map(|window| window.seconds() as i32))
     .execute(db)
     .await;
     match result {
@@ -31,7 +34,8 @@ pub async fn insert(db: &PgPool, sale: &SaleDefinition) -> Result<()> {
 
 pub async fn find(db: &PgPool, id: &SaleId) -> Result<Option<SaleDefinition>> {
     let row = sqlx::query(
-        "SELECT id, name, stock_total, per_user_limit, starts_at, ends_at, buckets
+        "SELECT id, name, stock_total, per_user_limit, starts_at, ends_at, buckets,
+                payment_window_s
          FROM sales WHERE id = $1",
     )
     .bind(id.as_str())
@@ -91,7 +95,8 @@ async fn shift_stock_total(
 ) -> Result<Option<SaleDefinition>> {
     let row = sqlx::query(
         "UPDATE sales SET stock_total = stock_total + $2 WHERE id = $1
-         RETURNING id, name, stock_total, per_user_limit, starts_at, ends_at, buckets",
+         RETURNING id, name, stock_total, per_user_limit, starts_at, ends_at, buckets,
+                   payment_window_s",
     )
     .bind(id.as_str())
     .bind(delta)
@@ -149,7 +154,8 @@ pub async fn end(
         "UPDATE sales SET ends_at = LEAST(ends_at, $2),
                           starts_at = LEAST(starts_at, LEAST(ends_at, $2) - interval '1 millisecond')
          WHERE id = $1
-         RETURNING id, name, stock_total, per_user_limit, starts_at, ends_at, buckets",
+         RETURNING id, name, stock_total, per_user_limit, starts_at, ends_at, buckets,
+                   payment_window_s",
     )
     .bind(id.as_str())
     .bind(ends_at)
@@ -171,6 +177,7 @@ fn definition(id: &SaleId, row: &PgRow) -> Result<SaleDefinition> {
         starts_at: row.try_get("starts_at")?,
         ends_at: row.try_get("ends_at")?,
         buckets: stored_buckets(row)?,
+        payment_window: stored_window(row)?,
     })
 }
 
@@ -179,6 +186,16 @@ pub(super) fn stored_buckets(row: &PgRow) -> Result<Buckets> {
     let buckets: i16 = row.try_get("buckets")?;
     Ok(Buckets::parse(buckets.into())
         .map_err(|e| anyhow::anyhow!("stored buckets {buckets}: {e}"))?)
+}
+
+fn stored_window(row: &PgRow) -> Result<Option<PaymentWindow>> {
+    let seconds: Option<i32> = row.try_get("payment_window_s")?;
+    seconds
+        .map(|seconds| {
+            PaymentWindow::parse(seconds.into())
+                .map_err(|e| anyhow::anyhow!("stored payment_window_s {seconds}: {e}").into())
+        })
+        .transpose()
 }
 
 /// Ids of every sale, oldest first.
@@ -200,7 +217,7 @@ pub async fn unended_ids(db: &PgPool) -> Result<Vec<SaleId>> {
     stored_ids(ids)
 }
 
-fn stored_ids(ids: Vec<String>) -> Result<Vec<SaleId>> {
+pub(super) fn stored_ids(ids: Vec<String>) -> Result<Vec<SaleId>> {
     ids.iter()
         .map(|id| {
             SaleId::parse(id).map_err(|e| anyhow::anyhow!("stored sale id {id:?}: {e}").into())

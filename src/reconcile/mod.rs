@@ -2,7 +2,8 @@
 //! a sale's live counters when they broke (Redis lost its data, a restock half-failed, ...).
 //!
 //! The invariants, per sale: Redis and Postgres agree on `stock_total`;
-//! `stock_total == stock_left + reserved`; `reserved == confirmed + pending + rejected` (on a
+//! `stock_total == stock_left + reserved`; `reserved == pending + awaiting_payment + paid +
+//! confirmed + rejected` (plus ended holds not given back yet; on a
 //! live sale: the orders found lie between `reserved` read before and after Postgres);
 //! Postgres's `sold` equals its confirmed quantity; no buyer is above the per-user limit.
 mod command;
@@ -32,6 +33,13 @@ pub struct Audit {
     pub reserved: Option<i64>,
     pub confirmed: i64,
     pub rejected: i64,
+    pub awaiting_payment: i64,
+    pub paid: i64,
+    pub expired: i64,
+    pub cancelled: i64,
+    /// Expired and cancelled units Redis has not been given back yet: still taken there.
+    #[serde(skip)]
+    not_returned: i64,
     /// Quantity of accepted orders still waiting in Redis.
     pub pending: i64,
     pub sold: i64,
@@ -81,6 +89,11 @@ pub async fn audit(redis: &RedisStore, db: &PgPool, sale: &SaleId) -> Result<Opt
         reserved: live.as_ref().map(|l| l.reserved),
         confirmed: settlement.settled.confirmed,
         rejected: settlement.settled.rejected,
+        awaiting_payment: settlement.settled.awaiting_payment,
+        paid: settlement.settled.paid,
+        expired: settlement.settled.expired,
+        cancelled: settlement.settled.cancelled,
+        not_returned: settlement.settled.not_returned,
         pending,
         sold: settlement.sold,
         dead_letters: redis.dead_letters(sale, definition.buckets).await?,
@@ -92,9 +105,22 @@ pub async fn audit(redis: &RedisStore, db: &PgPool, sale: &SaleId) -> Result<Opt
     Ok(Some(audit))
 }
 
+impl Audit {
+    /// Units Redis should count as taken: held, rejected, ended and not returned yet, pending.
+    pub fn taken(&self) -> i64 {
+        self.confirmed
+            + self.awaiting_payment
+            + self.paid
+            + self.rejected
+            + self.not_returned
+            + self.pending
+    }
+}
+
 fn problems(audit: &Audit) -> Vec<String> {
     let mut found = Vec::new();
-    let taken = audit.confirmed + audit.pending + audit.rejected;
+    let holding = audit.confirmed + audit.awaiting_payment + audit.paid;
+    let taken = audit.taken();
     match (audit.redis_stock_total, audit.stock_left, audit.reserved) {
         (Some(redis_total), Some(left), Some(reserved)) => {
             if redis_total != audit.stock_total {
@@ -111,17 +137,23 @@ fn problems(audit: &Audit) -> Vec<String> {
             let reserved_after = audit.reserved_after.unwrap_or(reserved);
             if taken < reserved || taken > reserved_after {
                 found.push(format!(
-                    "reserved {reserved} != confirmed {} + pending {} + rejected {}",
-                    audit.confirmed, audit.pending, audit.rejected
+                    "reserved {reserved} != pending {} + awaiting_payment {} + paid {} + \
+                     confirmed {} + rejected {} (+ {} ended, not yet returned)",
+                    audit.pending,
+                    audit.awaiting_payment,
+                    audit.paid,
+                    audit.confirmed,
+                    audit.rejected,
+                    audit.not_returned
                 ));
             }
         }
         _ => found.push("Redis does not hold the sale".to_owned()),
     }
-    if audit.sold != audit.confirmed {
+    if audit.sold != holding {
         found.push(format!(
-            "Postgres sold {} != confirmed quantity {}",
-            audit.sold, audit.confirmed
+            "Postgres sold {} != confirmed, awaiting_payment and paid quantity {holding}",
+            audit.sold
         ));
     }
     if audit.buyers_over_limit > 0 {

@@ -42,7 +42,7 @@ pub async fn repair(
     if sale.buckets != Buckets::ONE {
         return split::repair_buckets(redis, db, sale).await;
     }
-    let taken = audit.confirmed + audit.rejected + audit.pending;
+    let taken = audit.taken();
     match redis
         .reset_counters(&sale.id, Some(audit.stock_total), taken, reserved_seen)
         .await?
@@ -157,7 +157,7 @@ pub(super) async fn taken(
     Ok(Taken {
         buyers: buyers.into_iter().collect(),
         keyed,
-        reserved: settled.confirmed + settled.rejected + in_flight_quantity,
+        reserved: settled.taken() + in_flight_quantity,
         rejected,
     })
 }

@@ -30,6 +30,9 @@ pub struct SaleKeys {
     pub moves_out: String,
     /// Hash, on a bucket stock was given to: move id -> quantity, so a move is given once.
     pub moves_in: String,
+    /// Hash: order id -> quantity of each ended hold whose units came back, so they come back
+    /// once (see `lua/return_stock.lua`).
+    pub returns: String,
 }
 
 impl KeySpace {
@@ -58,6 +61,7 @@ impl KeySpace {
             dead_letters: format!("{base}:dead-letters"),
             moves_out: format!("{base}:moves-out"),
             moves_in: format!("{base}:moves-in"),
+            returns: format!("{base}:returns"),
         }
     }
 

@@ -13,6 +13,7 @@ mod keys;
 mod orders_stream;
 mod pending;
 mod reservation;
+mod returns;
 mod sales;
 mod sales_index;
 mod split_sales;

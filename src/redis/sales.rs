@@ -174,6 +174,8 @@ pub(super) fn parse_live_sale(id: &SaleId, fields: &HashMap<String, String>) -> 
                 Some(count) => Buckets::parse(count.parse().ok()?).ok()?,
                 None => Buckets::ONE,
             },
+            // Postgres's to know: holds are decided there, not by the reservation.
+            payment_window: None,
         },
         stock_left: int("stock_left")?,
         reserved: int("reserved")?,

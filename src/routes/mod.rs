@@ -2,6 +2,7 @@
 mod admin;
 mod api;
 mod health;
+mod holds;
 mod metrics;
 
 use crate::error::ApiError;

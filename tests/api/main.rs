@@ -7,6 +7,7 @@ mod engines;
 mod faults;
 mod health;
 mod helpers;
+mod holds;
 mod operated;
 mod orders;
 mod persister;

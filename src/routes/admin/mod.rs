@@ -13,7 +13,7 @@ mod restock;
 mod resume;
 
 use super::method_not_allowed;
-use crate::domain::{Buckets, Refusal, Sale, SaleDefinition, SaleId};
+use crate::domain::{Buckets, PaymentWindow, Refusal, Sale, SaleDefinition, SaleId};
 use crate::engine::Engine;
 use crate::error::{ApiError, Result};
 use crate::postgres;
@@ -73,6 +73,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .default_service(method_not_allowed()),
             )
             .service(
+                web::resource("/sales/{sale_id}/orders/{order_id}/pay")
+                    .route(web::post().to(super::holds::pay_order))
+                    .default_service(method_not_allowed()),
+            )
+            .service(
                 web::resource("/sales/{sale_id}/end")
                     .route(web::post().to(end_sale::end_sale))
                     .default_service(method_not_allowed()),
@@ -103,6 +108,14 @@ pub struct AdminSale {
     pub pending: i64,
     /// Quantity persisted but refused by Postgres's stock guard.
     pub rejected: i64,
+    /// Seconds a buyer has to pay for a hold; absent for a sale that sells final orders.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment_window_s: Option<PaymentWindow>,
+    /// Quantities of holds by where they stand (all 0 for a sale without a payment window).
+    pub awaiting_payment: i64,
+    pub paid: i64,
+    pub expired: i64,
+    pub cancelled: i64,
     /// Whether Redis holds the sale; `false` after Redis lost it and before a preload.
     pub loaded: bool,
     /// Orders the persister could never write (still counted in `pending`), kept in the sale's
@@ -126,7 +139,7 @@ impl AdminSale {
             .redis
             .dead_letters(&definition.id, definition.buckets)
             .await?;
-        let persisted = settled.confirmed + settled.rejected;
+        let persisted = settled.taken();
         let (stock_left, reserved, loaded, paused) = match live {
             Some(live) => (live.stock_left, live.reserved, true, live.paused),
             None => {
@@ -134,6 +147,7 @@ impl AdminSale {
                 (0, persisted, false, paused)
             }
         };
+        let definition_window = definition.payment_window;
         Ok(Self {
             buckets: definition.buckets,
             sale: Sale::new(definition, stock_left, chrono::Utc::now()).with_pause(paused),
@@ -141,6 +155,11 @@ impl AdminSale {
             confirmed: settled.confirmed,
             pending: (reserved - persisted).max(0),
             rejected: settled.rejected,
+            payment_window_s: definition_window,
+            awaiting_payment: settled.awaiting_payment,
+            paid: settled.paid,
+            expired: settled.expired,
+            cancelled: settled.cancelled,
             loaded,
             dead_letters,
         })

@@ -13,7 +13,7 @@ pub async fn get_order(
     let (sale_id, order_id) = path.into_inner();
     let sale_id = SaleId::parse(&sale_id)?;
     let order_id = OrderId::parse(&order_id).map_err(|_| ApiError::OrderNotFound)?;
-    let order = find(&state, &sale_id, order_id)
+    let order = find_order(&state, &sale_id, order_id)
         .await?
         .ok_or(ApiError::OrderNotFound)?;
     Ok(HttpResponse::Ok().json(order))
@@ -22,12 +22,20 @@ pub async fn get_order(
 /// Postgres, then Redis's pending orders, then Postgres again: the persister commits before it
 /// forgets the pending record, so an order moving between the two during this lookup is
 /// found by the second Postgres read instead of being reported missing.
-async fn find(state: &AppState, sale_id: &SaleId, order_id: OrderId) -> Result<Option<Order>> {
+/// A pending order of a sale with a payment window shows when its hold will end.
+pub(crate) async fn find_order(
+    state: &AppState,
+    sale_id: &SaleId,
+    order_id: OrderId,
+) -> Result<Option<Order>> {
     if let Some(order) = postgres::orders::find(&state.db, sale_id, order_id).await? {
         return Ok(Some(order));
     }
     if let Some(pending) = state.redis.pending_order(sale_id, order_id).await? {
-        return Ok(Some(Order::pending(sale_id.clone(), pending)));
+        let window = postgres::sales::find(&state.db, sale_id)
+            .await?
+            .and_then(|sale| sale.payment_window);
+        return Ok(Some(Order::pending(sale_id.clone(), pending, window)));
     }
     postgres::orders::find(&state.db, sale_id, order_id).await
 }

@@ -3,6 +3,8 @@ mod get_order;
 mod get_sale;
 mod place_order;
 
+pub(crate) use get_order::find_order;
+
 use super::method_not_allowed;
 use actix_web::web;
 
@@ -22,6 +24,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/api/sales/{sale_id}/orders/{order_id}")
             .route(web::get().to(get_order::get_order))
+            .default_service(method_not_allowed()),
+    )
+    .service(
+        web::resource("/api/sales/{sale_id}/orders/{order_id}/cancel")
+            .route(web::post().to(super::holds::cancel_order))
             .default_service(method_not_allowed()),
     );
 }

@@ -20,6 +20,10 @@ impl ServerProcess {
             ("FLASHSALE_WORKERS", "2".to_owned()),
             // The restarted server takes over the dead one's entries quickly.
             ("FLASHSALE_PERSISTER_CLAIM_IDLE_MS", "500".to_owned()),
+            (
+                "FLASHSALE_HOLD_SWEEP_MS",
+                settings.persister.hold_sweep_ms.to_string(),
+            ),
         ];
         env.extend(redis_env(settings));
         let server = flashsale_testkit::ServerProcess::start(

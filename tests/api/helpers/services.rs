@@ -91,6 +91,7 @@ pub async fn test_settings() -> (Settings, String) {
             enabled: true,
             consumers: 2,
             batch_size: 500,
+            hold_sweep_ms: 1000,
             block_ms: 100,
             claim_idle_ms: 30_000,
             consumer: None,

@@ -39,6 +39,7 @@ async fn the_load_generator_sends_distinct_buyers_and_counts_every_answer() {
             enabled: true,
             consumers: 2,
             batch_size: 500,
+            hold_sweep_ms: 1000,
             block_ms: 100,
             claim_idle_ms: 30_000,
             consumer: None,

@@ -1,0 +1,117 @@
+//! The two ends of a hold its buyer or the payment service choose: pay (admin, called by the
+//! payment service) and cancel (the buyer). Both answer from Postgres's record after a
+//! transition that is conditional on the hold still awaiting payment before its deadline, so an
+//! answer is final: a refused payment is refunded, a refused cancel shows where the order stands.
+use crate::buyer_auth;
+use crate::domain::{Order, OrderId, OrderStatus, PaymentRef, SaleId};
+use crate::engine::Engine;
+use crate::error::{ApiError, HoldConflict, Result};
+use crate::holds::give_back;
+use crate::postgres;
+use crate::routes::api::find_order;
+use crate::state::AppState;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use std::time::Duration;
+
+/// How long a payment for an order not yet in Postgres waits for it: the persister writes
+/// within a few milliseconds, unless Postgres is away (then 409 `order_pending`, retry).
+const PENDING_WAIT: Duration = Duration::from_secs(1);
+
+#[derive(Debug, Deserialize)]
+pub struct PayRequest {
+    payment_ref: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CancelRequest {
+    /// Required unless buyers present tokens (then it must match the token's subject).
+    user_id: Option<String>,
+}
+
+#[tracing::instrument(name = "pay order", skip_all, fields(sale_id = %path.0, order_id = %path.1))]
+pub async fn pay_order(
+    path: web::Path<(String, String)>,
+    body: web::Json<PayRequest>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse> {
+    let (sale, order) = parse_path(&path)?;
+    let payment = PaymentRef::parse(body.payment_ref.as_deref().unwrap_or_default())?;
+    let started = tokio::time::Instant::now();
+    loop {
+        if postgres::holds::pay(&state.db, &sale, order, &payment).await? {
+            state.metrics.hold_transition("paid", 1);
+            return answer(&state, &sale, order).await;
+        }
+        let found = find_order(&state, &sale, order).await?;
+        let found = found.ok_or(ApiError::OrderNotFound)?;
+        match found.status {
+            OrderStatus::Paid if found.payment_ref.as_ref() == Some(&payment) => {
+                return Ok(HttpResponse::Ok().json(found));
+            }
+            OrderStatus::Pending if started.elapsed() < PENDING_WAIT => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            status => return Err(conflict(status)),
+        }
+    }
+}
+
+#[tracing::instrument(name = "cancel order", skip_all, fields(sale_id = %path.0, order_id = %path.1))]
+pub async fn cancel_order(
+    path: web::Path<(String, String)>,
+    body: web::Json<CancelRequest>,
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    engine: web::Data<Engine>,
+) -> Result<HttpResponse> {
+    let (sale, order) = parse_path(&path)?;
+    let user = buyer_auth::identify(
+        state.buyer_tokens.as_ref(),
+        &request,
+        body.into_inner().user_id,
+    )?;
+    if let Some(cancelled) = postgres::holds::cancel(&state.db, &sale, order, &user).await? {
+        state.metrics.hold_transition("cancelled", 1);
+        // The cancel stands once Postgres has it; a return that fails here is finished by the
+        // sweeper, and the units stay taken until then.
+        match give_back(&state.redis, &state.db, &[cancelled]).await {
+            Ok(returned) => state.metrics.hold_transition("returned", returned),
+            Err(e) => tracing::warn!(error = ?e, "returning a cancelled hold's units failed"),
+        }
+        engine.sale_changed(&sale);
+        return answer(&state, &sale, order).await;
+    }
+    let found = find_order(&state, &sale, order).await?;
+    let found = found
+        .filter(|found| found.user_id == user)
+        .ok_or(ApiError::OrderNotFound)?;
+    match found.status {
+        OrderStatus::Cancelled => Ok(HttpResponse::Ok().json(found)),
+        status => Err(conflict(status)),
+    }
+}
+
+fn parse_path(path: &(String, String)) -> Result<(SaleId, OrderId)> {
+    let sale = SaleId::parse(&path.0)?;
+    let order = OrderId::parse(&path.1).map_err(|_| ApiError::OrderNotFound)?;
+    Ok((sale, order))
+}
+
+async fn answer(state: &AppState, sale: &SaleId, order: OrderId) -> Result<HttpResponse> {
+    let found: Option<Order> = postgres::orders::find(&state.db, sale, order).await?;
+    Ok(HttpResponse::Ok().json(found.ok_or(ApiError::OrderNotFound)?))
+}
+
+/// Why an order in this state cannot be paid or cancelled now. A hold still awaiting payment
+/// that the transition refused is past its deadline: the sweeper is about to expire it.
+fn conflict(status: OrderStatus) -> ApiError {
+    ApiError::Hold(match status {
+        OrderStatus::Paid => HoldConflict::Paid,
+        OrderStatus::Expired | OrderStatus::AwaitingPayment => HoldConflict::Expired,
+        OrderStatus::Cancelled => HoldConflict::Cancelled,
+        OrderStatus::Pending => HoldConflict::Pending,
+        OrderStatus::Confirmed => HoldConflict::NotAHold,
+        OrderStatus::Rejected => HoldConflict::Rejected,
+    })
+}
