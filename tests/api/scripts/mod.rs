@@ -10,6 +10,7 @@ mod reserve;
 mod reserve_batch;
 mod reserve_keys;
 mod restock;
+mod returns;
 
 use crate::helpers::{Snapshot, snapshot, test_redis};
 use flashsale::domain::SaleId;
