@@ -32,6 +32,14 @@ async fn an_expired_hold_is_bought_by_another_buyer_and_its_late_payment_refused
     );
     let (status, problem) = pay(&app, "one", &first, "pi_late").await;
     assert_eq!((status, &problem["code"]), (409, &json!("order_expired")));
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    for line in [
+        "flashsale_hold_transitions_total{status=\"expired\"} 1",
+        "flashsale_hold_transitions_total{status=\"returned\"} 1",
+        "flashsale_hold_sweep_lag_seconds 0.0",
+    ] {
+        assert!(metrics.contains(line), "{line} not in {metrics}");
+    }
     // This instance remembered `sold_out`: it notices the returned unit at its re-check.
     let started = Instant::now();
     loop {

@@ -1,6 +1,7 @@
 //! Payment holds (`payment_window_s`): a won order is a hold its buyer pays in time, or it
 //! expires or is cancelled and its units sell again, exactly once, whatever races it.
 mod accounting;
+mod killed;
 mod lifecycle;
 mod races;
 
