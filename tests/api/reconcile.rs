@@ -112,7 +112,7 @@ async fn a_buyer_above_the_limit_in_postgres_fails_the_check() {
         "{report}"
     );
     assert!(
-        report.contains("Postgres sold 4 != confirmed quantity 5"),
+        report.contains("Postgres sold 4 != confirmed, awaiting_payment and paid quantity 5"),
         "{report}"
     );
 }
