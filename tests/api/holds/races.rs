@@ -19,13 +19,13 @@ async fn at_the_deadline_exactly_one_of_pay_and_expire_wins_for_every_hold() {
     }))
     .await;
     app.wait_until_persisted("deadline").await;
-    deadline_in(&app, &orders, 400).await;
+    deadline_in(&app, &orders, 1500).await;
 
     let payments = orders.iter().step_by(2).enumerate().map(|(n, order)| {
         let app = &app;
         async move {
-            // Spread over 0..800 ms: half before the deadline, half after, some at it.
-            tokio::time::sleep(Duration::from_millis((n as u64 * 37) % 800)).await;
+            // Spread over 0..3 s: half before the deadline, half after, some at it.
+            tokio::time::sleep(Duration::from_millis((n as u64 * 37) % 3000)).await;
             let (status, body) = pay(app, "deadline", order, &format!("pi_{n}")).await;
             assert!(
                 status == 200 || (status == 409 && body["code"] == "order_expired"),
