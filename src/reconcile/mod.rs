@@ -38,8 +38,7 @@ pub struct Audit {
     pub expired: i64,
     pub cancelled: i64,
     /// Expired and cancelled units Redis has not been given back yet: still taken there.
-    #[serde(skip)]
-    not_returned: i64,
+    pub returning: i64,
     /// Quantity of accepted orders still waiting in Redis.
     pub pending: i64,
     pub sold: i64,
@@ -93,7 +92,7 @@ pub async fn audit(redis: &RedisStore, db: &PgPool, sale: &SaleId) -> Result<Opt
         paid: settlement.settled.paid,
         expired: settlement.settled.expired,
         cancelled: settlement.settled.cancelled,
-        not_returned: settlement.settled.not_returned,
+        returning: settlement.settled.not_returned,
         pending,
         sold: settlement.sold,
         dead_letters: redis.dead_letters(sale, definition.buckets).await?,
@@ -112,7 +111,7 @@ impl Audit {
             + self.awaiting_payment
             + self.paid
             + self.rejected
-            + self.not_returned
+            + self.returning
             + self.pending
     }
 }
@@ -144,7 +143,7 @@ fn problems(audit: &Audit) -> Vec<String> {
                     audit.paid,
                     audit.confirmed,
                     audit.rejected,
-                    audit.not_returned
+                    audit.returning
                 ));
             }
         }

@@ -14,9 +14,20 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use std::time::Duration;
 
-/// How long a payment for an order not yet in Postgres waits for it: the persister writes
-/// within a few milliseconds, unless Postgres is away (then 409 `order_pending`, retry).
+/// How long a payment or a cancel of an order not yet in Postgres waits for it: the persister
+/// writes within a few milliseconds, unless Postgres is away (then 409 `order_pending`, retry).
 const PENDING_WAIT: Duration = Duration::from_secs(1);
+
+/// What a refused transition found, and what to do about it.
+enum Next {
+    /// Not in Postgres yet: wait, then try the transition again.
+    Wait,
+    /// Awaiting payment: it reached Postgres between the transition and the lookup (or its
+    /// deadline passed): try the transition again at once. A second refusal of a hold still
+    /// awaiting payment means its deadline passed by Postgres's clock.
+    Retry,
+    Answer(Result<HttpResponse>),
+}
 
 #[derive(Debug, Deserialize)]
 pub struct PayRequest {
@@ -38,6 +49,7 @@ pub async fn pay_order(
     let (sale, order) = parse_path(&path)?;
     let payment = PaymentRef::parse(body.payment_ref.as_deref().unwrap_or_default())?;
     let started = tokio::time::Instant::now();
+    let mut retried = false;
     loop {
         if postgres::holds::pay(&state.db, &sale, order, &payment).await? {
             state.metrics.hold_transition("paid", 1);
@@ -45,14 +57,16 @@ pub async fn pay_order(
         }
         let found = find_order(&state, &sale, order).await?;
         let found = found.ok_or(ApiError::OrderNotFound)?;
-        match found.status {
+        let next = match found.status {
             OrderStatus::Paid if found.payment_ref.as_ref() == Some(&payment) => {
-                return Ok(HttpResponse::Ok().json(found));
+                Next::Answer(Ok(HttpResponse::Ok().json(found)))
             }
-            OrderStatus::Pending if started.elapsed() < PENDING_WAIT => {
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            status => return Err(conflict(status)),
+            status => next_step(status, started, &mut retried),
+        };
+        match next {
+            Next::Wait => tokio::time::sleep(Duration::from_millis(50)).await,
+            Next::Retry => {}
+            Next::Answer(answer) => return answer,
         }
     }
 }
@@ -71,24 +85,46 @@ pub async fn cancel_order(
         &request,
         body.into_inner().user_id,
     )?;
-    if let Some(cancelled) = postgres::holds::cancel(&state.db, &sale, order, &user).await? {
-        state.metrics.hold_transition("cancelled", 1);
-        // The cancel stands once Postgres has it; a return that fails here is finished by the
-        // sweeper, and the units stay taken until then.
-        match give_back(&state.redis, &state.db, &[cancelled]).await {
-            Ok(returned) => state.metrics.hold_transition("returned", returned),
-            Err(e) => tracing::warn!(error = ?e, "returning a cancelled hold's units failed"),
+    let started = tokio::time::Instant::now();
+    let mut retried = false;
+    loop {
+        if let Some(cancelled) = postgres::holds::cancel(&state.db, &sale, order, &user).await? {
+            state.metrics.hold_transition("cancelled", 1);
+            // The cancel stands once Postgres has it; a return that fails here is finished by
+            // the sweeper, and the units stay taken until then.
+            match give_back(&state.redis, &state.db, &[cancelled]).await {
+                Ok(returned) => state.metrics.hold_transition("returned", returned),
+                Err(e) => tracing::warn!(error = ?e, "returning a cancelled hold's units failed"),
+            }
+            engine.sale_changed(&sale);
+            return answer(&state, &sale, order).await;
         }
-        engine.sale_changed(&sale);
-        return answer(&state, &sale, order).await;
+        let found = find_order(&state, &sale, order).await?;
+        let found = found
+            .filter(|found| found.user_id == user)
+            .ok_or(ApiError::OrderNotFound)?;
+        let next = match found.status {
+            OrderStatus::Cancelled => Next::Answer(Ok(HttpResponse::Ok().json(found))),
+            status => next_step(status, started, &mut retried),
+        };
+        match next {
+            Next::Wait => tokio::time::sleep(Duration::from_millis(50)).await,
+            Next::Retry => {}
+            Next::Answer(answer) => return answer,
+        }
     }
-    let found = find_order(&state, &sale, order).await?;
-    let found = found
-        .filter(|found| found.user_id == user)
-        .ok_or(ApiError::OrderNotFound)?;
-    match found.status {
-        OrderStatus::Cancelled => Ok(HttpResponse::Ok().json(found)),
-        status => Err(conflict(status)),
+}
+
+/// After a refused transition: wait for a pending order (a while), try once more for a hold
+/// still awaiting payment, else answer why not.
+fn next_step(status: OrderStatus, started: tokio::time::Instant, retried: &mut bool) -> Next {
+    match status {
+        OrderStatus::Pending if started.elapsed() < PENDING_WAIT => Next::Wait,
+        OrderStatus::AwaitingPayment if !*retried => {
+            *retried = true;
+            Next::Retry
+        }
+        status => Next::Answer(Err(conflict(status))),
     }
 }
 

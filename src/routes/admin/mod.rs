@@ -116,6 +116,10 @@ pub struct AdminSale {
     pub paid: i64,
     pub expired: i64,
     pub cancelled: i64,
+    /// Of `expired` and `cancelled`, the units on their way back to Redis (still counted in
+    /// `reserved` until they arrive): `reserved == pending + awaiting_payment + paid +
+    /// confirmed + rejected + returning` at every instant.
+    pub returning: i64,
     /// Whether Redis holds the sale; `false` after Redis lost it and before a preload.
     pub loaded: bool,
     /// Orders the persister could never write (still counted in `pending`), kept in the sale's
@@ -160,6 +164,7 @@ impl AdminSale {
             paid: settled.paid,
             expired: settled.expired,
             cancelled: settled.cancelled,
+            returning: settled.not_returned,
             loaded,
             dead_letters,
         })

@@ -171,3 +171,40 @@ async fn an_end_recorded_without_its_return_is_returned_once_by_the_next_sweep()
     assert_eq!(again["reserved"], 0);
     drop(sweeper);
 }
+
+/// Each buyer pays or cancels the instant its 202 arrives, while the persister writes the holds:
+/// a hold that reached Postgres between a refused transition and the lookup is tried again,
+/// never answered `order_expired` inside its window.
+#[tokio::test]
+async fn a_pay_or_cancel_right_after_acceptance_is_never_refused_as_expired() {
+    let app = holds_app().await;
+    hold_sale(&app, "eager", 400).await;
+    let ends = (0..400).map(|n| {
+        let app = &app;
+        async move {
+            let user = format!("b{n}");
+            let order = buy(app, "eager", &user).await;
+            match n % 2 {
+                0 => pay(app, "eager", &order, &format!("pi_{n}")).await,
+                _ => super::cancel(app, "eager", &order, &user).await,
+            }
+        }
+    });
+    let answers = join_all(ends).await;
+
+    let refused: Vec<_> = answers
+        .iter()
+        .filter(|(status, _)| *status != 200)
+        .collect();
+    assert!(
+        refused.is_empty(),
+        "{} refused: {:?}",
+        refused.len(),
+        &refused[..refused.len().min(3)]
+    );
+    let view = wait_until_swept(&app, "eager").await;
+    assert_eq!(
+        (&view["paid"], &view["cancelled"], &view["stock_left"]),
+        (&json!(200), &json!(200), &json!(200))
+    );
+}
