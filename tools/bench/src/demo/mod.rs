@@ -2,7 +2,11 @@
 //!
 //! It starts the service in-process, creates a sale through the admin API, fires a burst of
 //! distinct buyers at it, waits until every accepted order is in Postgres, and prints what
-//! happened. It fails (non-zero exit) if anything was oversold or not persisted.
+//! happened. It fails (non-zero exit) if anything was oversold or not persisted. With
+//! `--payment-window-s` the sale sells holds instead, through their lifecycle ([`holds`]).
+mod hold_calls;
+mod holds;
+
 use crate::loadgen::{self, Limit, LoadPlan, LoadReport};
 use anyhow::{Context, bail};
 use clap::Args;
@@ -28,6 +32,8 @@ pub struct DemoArgs {
     /// Concurrent keep-alive connections.
     #[arg(long, default_value_t = 256)]
     pub concurrency: usize,
+    #[command(flatten)]
+    pub holds: holds::HoldArgs,
     #[command(flatten)]
     pub settings: Settings,
 }
@@ -56,16 +62,50 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let handle = application.handle();
     let server = tokio::spawn(application.run_until_stopped());
 
-    let outcome = flash_sale(&args, &settings, &base, &db).await;
+    let outcome = match args.holds.payment_window_s {
+        Some(window) => hold_sale(&args, &settings, &base, window)
+            .await
+            .map(|()| None),
+        None => flash_sale(&args, &settings, &base, &db).await.map(Some),
+    };
     handle.stop(true).await;
     server.await??;
-    let outcome = outcome?;
+    let Some(outcome) = outcome? else {
+        return Ok(());
+    };
     print_report(&args, &outcome);
     let oversold = (outcome.quantity_in_postgres - args.stock).max(0);
     if oversold > 0 || outcome.report.count("accepted") as i64 != outcome.orders_in_postgres {
         bail!("the demo found oversold or missing orders");
     }
     Ok(())
+}
+
+async fn hold_sale(
+    args: &DemoArgs,
+    settings: &Settings,
+    base: &str,
+    window: u32,
+) -> anyhow::Result<()> {
+    let admin = AdminClient::new(base, settings.admin_token.as_deref().unwrap_or_default());
+    let sale = format!("demo-holds-{}", uuid::Uuid::now_v7().simple());
+    let body = json!({
+        "id": sale, "name": "Demo sale of holds", "stock": args.stock, "per_user_limit": 1,
+        "payment_window_s": window,
+    });
+    admin
+        .post("/admin/sales", &body)
+        .await
+        .context("creating the sale")?;
+    let hold_sale = hold_calls::HoldSale {
+        admin: &admin,
+        base,
+        sale: &sale,
+        stock: args.stock,
+        buyers: args.buyers,
+        concurrency: args.concurrency,
+    };
+    holds::run(hold_sale, &args.holds, window).await
 }
 
 async fn flash_sale(
