@@ -59,6 +59,11 @@ pub struct Settings {
     #[arg(long, env = "FLASHSALE_WORKERS")]
     pub workers: Option<usize>,
 
+    /// Origins of browser front ends allowed to call the API (comma-separated, e.g.
+    /// `https://shop.example,https://m.shop.example`); none by default (no CORS headers).
+    #[arg(long, env = "FLASHSALE_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+
     #[arg(long, env = "FLASHSALE_DB_MAX_CONNECTIONS", default_value_t = 10)]
     pub db_max_connections: u32,
 

@@ -13,7 +13,7 @@ use crate::sold_out::SoldOutCache;
 use crate::state::{AppState, OrderSlots};
 use crate::telemetry::RequestSpan;
 use actix_web::dev::{Server, ServerHandle};
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{Condition, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use std::net::TcpListener;
@@ -115,11 +115,19 @@ impl Application {
             redis_gate,
         });
         let deadline = RequestDeadline(Duration::from_millis(settings.request_timeout_ms));
+        for origin in &settings.cors_origins {
+            routes::check_origin(origin)?;
+        }
+        let cors_origins = settings.cors_origins.clone();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(deadline)
                 .wrap(from_fn(routes::enforce_deadline))
                 .wrap(from_fn(routes::reject_oversized_requests))
+                .wrap(Condition::new(
+                    !cors_origins.is_empty(),
+                    routes::cors(&cors_origins),
+                ))
                 .wrap(TracingLogger::<RequestSpan>::new())
                 .app_data(state.clone())
                 .data_factory({

@@ -1,4 +1,9 @@
-//! `GET /healthz` (the process answers) and `GET /readyz` (its dependencies answer too).
+//! Probes. `GET /livez` (and its older name `/healthz`): the process answers. `GET /readyz`:
+//! this instance can take orders, which needs Redis answering and its data verified (see
+//! `redis_gate`), and nothing else. Postgres down is the case the design keeps selling through
+//! (accepted orders wait in Redis for the persister), so it is reported in the body as
+//! `degraded`, with the backlog and how long the persister has been failing, not as not-ready:
+//! a readiness probe would otherwise pull every instance out of service at once.
 use crate::postgres;
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, web};
@@ -7,15 +12,24 @@ use std::time::Duration;
 
 const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
 
+#[get("/livez")]
+pub async fn livez() -> HttpResponse {
+    livez_body()
+}
+
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
+    livez_body()
+}
+
+fn livez_body() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok" }))
 }
 
-/// 200 when Redis and Postgres both answer within a second, else 503 naming which is down.
-/// The body also tells whether the persister is stalled (and on what), without changing the
-/// status: buying goes on while the persister waits, and its backlog is safe in Redis. So does
-/// `redis_verified` (false while orders wait for Redis's data to be checked, see `redis_gate`).
+/// 200 `ok` when Redis and Postgres answer within a second and the persister is not failing;
+/// 200 `degraded` when Redis serves verified data but Postgres is down or the persister is
+/// failing (buying goes on); 503 `unavailable` when Redis does not answer or its data is not
+/// verified yet (orders would get 503).
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let redis = tokio::time::timeout(PROBE_TIMEOUT, state.redis.ping());
@@ -23,14 +37,26 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let (redis, postgres) = tokio::join!(redis, postgres);
     let redis_up = matches!(redis, Ok(Ok(())));
     let postgres_up = matches!(postgres, Ok(Ok(_)));
+    let verified = state.redis_gate.is_open();
+    let persister = state.metrics.persister_health();
+    let status = match (
+        redis_up && verified,
+        postgres_up && persister.stalled_seconds == 0.0,
+    ) {
+        (false, _) => "unavailable",
+        (true, false) => "degraded",
+        (true, true) => "ok",
+    };
     let word = |up: bool| if up { "up" } else { "down" };
     let body = json!({
+        "status": status,
         "redis": word(redis_up),
         "postgres": word(postgres_up),
-        "persister": state.metrics.persister_health(),
-        "redis_verified": state.redis_gate.is_open(),
+        "redis_verified": verified,
+        "persister": persister,
+        "backlog": state.metrics.orders_pending(),
     });
-    if redis_up && postgres_up {
+    if redis_up && verified {
         HttpResponse::Ok().json(body)
     } else {
         HttpResponse::ServiceUnavailable()

@@ -1,9 +1,12 @@
 //! HTTP routes, one file per endpoint, and the request-parsing rules they share.
 mod admin;
 mod api;
+mod cors;
 mod health;
 mod holds;
 mod metrics;
+
+pub use cors::{check_origin, cors};
 
 use crate::error::ApiError;
 use actix_web::body::MessageBody;
@@ -45,6 +48,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             ApiError::Validation("the query string is malformed".into()).into()
         }),
     )
+    .service(health::livez)
     .service(health::healthz)
     .service(health::readyz)
     .service(metrics::metrics)

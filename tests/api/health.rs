@@ -1,27 +1,33 @@
 //! Health, readiness and metrics.
-use crate::helpers::{spawn_app, spawn_app_with};
+use crate::helpers::{TcpProxy, spawn_app, spawn_app_with};
 use serde_json::{Value, json};
+use std::time::{Duration, Instant};
 
 #[tokio::test]
-async fn healthz_and_readyz_answer_ok_when_everything_is_up() {
+async fn livez_and_readyz_answer_ok_when_everything_is_up() {
     let app = spawn_app().await;
 
+    assert_eq!(app.get("/livez").await.status(), 200);
     assert_eq!(app.get("/healthz").await.status(), 200);
     let ready = app.get("/readyz").await;
     assert_eq!(ready.status(), 200);
     assert_eq!(
         ready.json::<Value>().await.unwrap(),
         json!({
+            "status": "ok",
             "redis": "up",
             "postgres": "up",
-            "persister": { "stalled_seconds": 0.0, "last_error": null },
             "redis_verified": true,
+            "persister": { "stalled_seconds": 0.0, "last_error": null },
+            "backlog": 0,
         })
     );
 }
 
+/// Postgres away from the start: Redis's data cannot be verified, orders would get 503, so the
+/// instance is not ready.
 #[tokio::test]
-async fn readyz_reports_postgres_down_when_it_cannot_be_reached() {
+async fn readyz_is_unavailable_while_redis_data_cannot_be_verified() {
     let app =
         spawn_app_with(|s| s.database_url = "postgres://postgres@127.0.0.1:1/none".into()).await;
 
@@ -31,13 +37,66 @@ async fn readyz_reports_postgres_down_when_it_cannot_be_reached() {
     assert_eq!(
         ready.json::<Value>().await.unwrap(),
         json!({
+            "status": "unavailable",
             "redis": "up",
             "postgres": "down",
-            "persister": { "stalled_seconds": 0.0, "last_error": null },
-            // Redis's data was never checked against Postgres: orders wait.
             "redis_verified": false,
+            "persister": { "stalled_seconds": 0.0, "last_error": null },
+            "backlog": 0,
         })
     );
+}
+
+/// Postgres lost while selling: orders go on (202), so the instance stays ready and says it is
+/// degraded, with the backlog growing and the persister's stall; ok again once Postgres is back.
+#[tokio::test]
+async fn readyz_stays_ready_and_degraded_while_postgres_is_down() {
+    let proxy = TcpProxy::start("127.0.0.1:5440");
+    let app = spawn_app_with(|s| {
+        s.database_url = s
+            .database_url
+            .replace(":5440/", &format!(":{}/", proxy.port));
+    })
+    .await;
+    app.create_sale("degraded", 10, json!({})).await;
+
+    proxy.cut();
+    for n in 0..3 {
+        let order = app
+            .order("degraded", json!({ "user_id": format!("b{n}") }))
+            .await;
+        assert_eq!(order.status(), 202);
+    }
+    let started = Instant::now();
+    let body = loop {
+        let ready = app.get("/readyz").await;
+        assert_eq!(
+            ready.status(),
+            200,
+            "Postgres down never makes the instance unready"
+        );
+        let body: Value = ready.json().await.unwrap();
+        if body["backlog"] == 3 && body["persister"]["stalled_seconds"].as_f64() > Some(0.0) {
+            break body;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "{body}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(
+        (&body["status"], &body["postgres"]),
+        (&json!("degraded"), &json!("down"))
+    );
+
+    proxy.restore();
+    app.wait_until_persisted("degraded").await;
+    let started = Instant::now();
+    while app.get("/readyz").await.json::<Value>().await.unwrap()["status"] != "ok" {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "never ok again"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 #[tokio::test]

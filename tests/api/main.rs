@@ -1,6 +1,7 @@
 //! Integration tests: the real application against real Redis and Postgres, one binary.
 //! Each test gets its own database and its own Redis key prefix, so they run in parallel.
 mod admin;
+mod browsers;
 mod buckets;
 mod buyer_auth;
 mod engines;

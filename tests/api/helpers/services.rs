@@ -79,6 +79,7 @@ pub async fn test_settings() -> (Settings, String) {
         engine: EngineKind::Redis,
         file_lock_dir: None,
         workers: Some(1),
+        cors_origins: Vec::new(),
         db_max_connections: 5,
         sold_out_recheck_ms: 500,
         redis_timeout_ms: 500,

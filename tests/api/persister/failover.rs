@@ -63,6 +63,7 @@ async fn read_only_postgres_under_load(buyers: usize, read_only_for: Duration) {
     assert_eq!(ready.status(), 200, "Postgres answers reads: still ready");
     let body: Value = ready.json().await.unwrap();
     assert_eq!(body["persister"]["last_error"], "25006", "{body}");
+    assert_eq!(body["status"], "degraded", "{body}");
     let stalled = body["persister"]["stalled_seconds"].as_f64().unwrap();
     assert!(stalled >= 1.0, "the stall is reported: {body}");
     let metrics = app.get("/metrics").await.text().await.unwrap();

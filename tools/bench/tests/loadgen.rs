@@ -27,6 +27,7 @@ async fn the_load_generator_sends_distinct_buyers_and_counts_every_answer() {
         engine: EngineKind::Redis,
         file_lock_dir: None,
         workers: Some(1),
+        cors_origins: Vec::new(),
         db_max_connections: 5,
         sold_out_recheck_ms: 500,
         redis_timeout_ms: 500,
