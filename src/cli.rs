@@ -43,24 +43,24 @@ pub enum Command {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(settings) => {
-            telemetry::init("info");
+            telemetry::init("info")?;
             let application = Application::build(*settings).await?;
             tracing::info!(port = application.port(), "listening");
             application.run_until_stopped().await
         }
         Command::Migrate { database_url } => {
-            telemetry::init("info,sqlx=warn");
+            telemetry::init("info,sqlx=warn")?;
             let db = sqlx::PgPool::connect(&database_url).await?;
             postgres::MIGRATOR.run(&db).await?;
             tracing::info!("migrations applied");
             Ok(())
         }
         Command::Reconcile(args) => {
-            telemetry::init("warn");
+            telemetry::init("warn")?;
             reconcile::run(*args).await
         }
         Command::DeadLetters(command) => {
-            telemetry::init("warn");
+            telemetry::init("warn")?;
             dead_letters::run(command).await
         }
     }

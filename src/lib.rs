@@ -47,6 +47,7 @@ pub mod rate_limit;
 pub mod reconcile;
 pub mod redis;
 pub mod redis_gate;
+pub mod request_id;
 pub mod routes;
 pub mod sold_out;
 pub mod startup;

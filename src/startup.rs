@@ -8,6 +8,7 @@ use crate::persister::Persister;
 use crate::rate_limit::RateLimits;
 use crate::redis::RedisStore;
 use crate::redis_gate::{self, RedisGate};
+use crate::request_id;
 use crate::routes::{self, RequestDeadline};
 use crate::sold_out::SoldOutCache;
 use crate::state::{AppState, OrderSlots};
@@ -128,6 +129,7 @@ impl Application {
                     !cors_origins.is_empty(),
                     routes::cors(&cors_origins),
                 ))
+                .wrap(from_fn(request_id::middleware))
                 .wrap(TracingLogger::<RequestSpan>::new())
                 .app_data(state.clone())
                 .data_factory({

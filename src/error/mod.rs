@@ -231,9 +231,12 @@ impl ResponseError for ApiError {
             }
             _ => {}
         }
+        let instance = crate::request_id::current();
         match self {
-            Self::Refused(refusal) => response.body(refusal_document(*refusal)),
-            _ => response.json(self.problem()),
+            Self::Refused(refusal) => {
+                response.body(refusal_document(*refusal, instance.as_deref()))
+            }
+            _ => response.json(self.problem().with_instance(instance)),
         }
     }
 }

@@ -15,6 +15,9 @@ pub(super) struct Problem<'a> {
     status: u16,
     detail: String,
     code: &'a str,
+    /// The request's id (see `request_id`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    instance: Option<String>,
 }
 
 impl ApiError {
@@ -25,7 +28,14 @@ impl ApiError {
             status: self.status_code().as_u16(),
             detail: self.to_string(),
             code: self.code(),
+            instance: None,
         }
+    }
+}
+
+impl Problem<'_> {
+    pub(super) fn with_instance(self, instance: Option<String>) -> Self {
+        Self { instance, ..self }
     }
 }
 
@@ -41,10 +51,21 @@ static REFUSAL_DOCUMENTS: LazyLock<Vec<(Refusal, Bytes)>> = LazyLock::new(|| {
         .collect()
 });
 
-pub(super) fn refusal_document(refusal: Refusal) -> Bytes {
-    REFUSAL_DOCUMENTS
+/// The refusal's document, with `instance` spliced in before its closing brace when a request
+/// id is known (ids hold no character JSON would escape).
+pub(super) fn refusal_document(refusal: Refusal, instance: Option<&str>) -> Bytes {
+    let document = REFUSAL_DOCUMENTS
         .iter()
         .find(|(known, _)| *known == refusal)
         .map(|(_, document)| document.clone())
-        .unwrap_or_default()
+        .unwrap_or_default();
+    let (Some(id), Some((b'}', head))) = (instance, document.split_last()) else {
+        return document;
+    };
+    let mut spliced = Vec::with_capacity(document.len() + id.len() + 16);
+    spliced.extend_from_slice(head);
+    spliced.extend_from_slice(b",\"instance\":\"");
+    spliced.extend_from_slice(id.as_bytes());
+    spliced.extend_from_slice(b"\"}");
+    Bytes::from(spliced)
 }

@@ -9,7 +9,8 @@ mod metrics;
 pub use cors::{check_origin, cors};
 
 use crate::error::ApiError;
-use actix_web::body::MessageBody;
+use actix_web::ResponseError;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::JsonPayloadError;
 use actix_web::http::header::CONTENT_LENGTH;
@@ -63,23 +64,30 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub async fn reject_oversized_requests(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    // Answered here rather than returned as errors, so the request's id is still known to the
+    // document (see `request_id`).
+    let refuse = |request: ServiceRequest, error: ApiError| {
+        Ok(request
+            .into_response(error.error_response())
+            .map_into_right_body())
+    };
     let headers = request.headers();
     let header_bytes: usize = headers
         .iter()
         .map(|(name, value)| name.as_str().len() + value.len())
         .sum();
     if headers.len() > MAX_HEADERS || header_bytes > MAX_HEADER_BYTES {
-        return Err(ApiError::HeadersTooLarge.into());
+        return refuse(request, ApiError::HeadersTooLarge);
     }
     let declared = request
         .headers()
         .get(CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
     if declared.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
-        return Err(ApiError::PayloadTooLarge.into());
+        return refuse(request, ApiError::PayloadTooLarge);
     }
-    next.call(request).await
+    Ok(next.call(request).await?.map_into_left_body())
 }
 
 /// How long a request may take in all, body included.

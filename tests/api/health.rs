@@ -48,7 +48,7 @@ async fn readyz_is_unavailable_while_redis_data_cannot_be_verified() {
 }
 
 /// Postgres lost while selling: orders go on (202), so the instance stays ready and says it is
-/// degraded, with the backlog growing and the persister's stall; ok again once Postgres is back.
+/// degraded, with the backlog waiting in Redis; ok again once Postgres is back.
 #[tokio::test]
 async fn readyz_stays_ready_and_degraded_while_postgres_is_down() {
     let proxy = TcpProxy::start("127.0.0.1:5440");
@@ -76,10 +76,15 @@ async fn readyz_stays_ready_and_degraded_while_postgres_is_down() {
             "Postgres down never makes the instance unready"
         );
         let body: Value = ready.json().await.unwrap();
-        if body["backlog"] == 3 && body["persister"]["stalled_seconds"].as_f64() > Some(0.0) {
+        assert_eq!(
+            (&body["status"], &body["postgres"]),
+            (&json!("degraded"), &json!("down"))
+        );
+        // The persister measures its backlog between attempts, which back off up to 5 s.
+        if body["backlog"] == 3 {
             break body;
         }
-        assert!(started.elapsed() < Duration::from_secs(10), "{body}");
+        assert!(started.elapsed() < Duration::from_secs(30), "{body}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     assert_eq!(
@@ -92,7 +97,7 @@ async fn readyz_stays_ready_and_degraded_while_postgres_is_down() {
     let started = Instant::now();
     while app.get("/readyz").await.json::<Value>().await.unwrap()["status"] != "ok" {
         assert!(
-            started.elapsed() < Duration::from_secs(10),
+            started.elapsed() < Duration::from_secs(30),
             "never ok again"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;

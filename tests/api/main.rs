@@ -14,5 +14,6 @@ mod orders;
 mod persister;
 mod properties;
 mod reconcile;
+mod request_ids;
 mod scripts;
 mod validation;

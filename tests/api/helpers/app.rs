@@ -34,7 +34,7 @@ pub async fn spawn_app() -> TestApp {
 
 pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
-        flashsale::telemetry::init("info");
+        flashsale::telemetry::init("info").expect("FLASHSALE_LOG_FORMAT is text or json");
     }
     let (mut settings, database_name) = test_settings().await;
     let db = PgPool::connect(&settings.database_url).await.unwrap();

@@ -10,6 +10,15 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts `flashsale serve` with the test's settings and waits until it answers.
     pub async fn start(settings: &Settings) -> Self {
+        Self::start_with(settings, &[], None).await
+    }
+
+    /// As `start`, with more environment, and its stderr (its log) written to `log`.
+    pub async fn start_with(
+        settings: &Settings,
+        extra_env: &[(&str, String)],
+        log: Option<&std::path::Path>,
+    ) -> Self {
         let mut env = vec![
             (
                 "FLASHSALE_ADMIN_TOKEN",
@@ -26,11 +35,12 @@ impl ServerProcess {
             ),
         ];
         env.extend(redis_env(settings));
+        env.extend(extra_env.iter().cloned());
         let server = flashsale_testkit::ServerProcess::start(
             env!("CARGO_BIN_EXE_flashsale"),
             &["serve"],
             &env,
-            None,
+            log,
         )
         .await
         .expect("the flashsale binary starts and answers");

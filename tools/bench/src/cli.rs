@@ -37,15 +37,15 @@ pub enum Command {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Demo(args) => {
-            telemetry::init("warn");
+            telemetry::init("warn")?;
             demo::run(*args).await
         }
         Command::Bench(args) => {
-            telemetry::init("warn");
+            telemetry::init("warn")?;
             bench::run(*args).await
         }
         Command::Scaling(args) => {
-            telemetry::init("warn");
+            telemetry::init("warn")?;
             scaling::run(*args).await
         }
         Command::Bare { listen, workers } => bench::serve_bare(&listen, workers).await,
