@@ -16,9 +16,20 @@ tokio::task_local! {
     static CURRENT: String;
 }
 
+/// The id given to a request when its span began, for the rest of the chain.
+#[derive(Clone)]
+struct Assigned(String);
+
+/// Gives the request its id (see `of`) and remembers it on the request.
+pub fn assign(request: &ServiceRequest) -> String {
+    let id = of(request);
+    request.extensions_mut().insert(Assigned(id.clone()));
+    id
+}
+
 /// The request's id: a sent `X-Request-Id` of 1 to 128 characters of `A-Z a-z 0-9 . _ : -`,
 /// else the one generated for it.
-pub fn of(request: &ServiceRequest) -> String {
+fn of(request: &ServiceRequest) -> String {
     let sent = request
         .headers()
         .get(&HEADER)
@@ -51,7 +62,8 @@ pub async fn middleware(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let id = of(&request);
+    let assigned = request.extensions().get::<Assigned>().cloned();
+    let id = assigned.map_or_else(|| of(&request), |assigned| assigned.0);
     let mut response = CURRENT.scope(id.clone(), next.call(request)).await?;
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(HEADER, value);

@@ -7,6 +7,7 @@ use actix_web::Error;
 use actix_web::HttpMessage;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use std::io::IsTerminal;
 use std::time::Instant;
 use tracing::{Level, Span};
@@ -54,7 +55,7 @@ impl RootSpanBuilder for RequestSpan {
             "request",
             method = %request.method(),
             path = %request.path(),
-            request_id = %request_id::of(request),
+            request_id = %request_id::assign(request),
             status = tracing::field::Empty,
         )
     }
@@ -66,6 +67,23 @@ impl RootSpanBuilder for RequestSpan {
         let status = response.status().as_u16();
         span.record("status", status);
         let request = response.request();
+        // Decided before anything is formatted: on the order path the event is usually off.
+        let path = request.path();
+        let order_path = request.method() == Method::POST
+            && path.starts_with("/api/sales/")
+            && path.ends_with("/orders");
+        let level = if order_path {
+            Level::DEBUG
+        } else {
+            Level::INFO
+        };
+        let enabled = match level {
+            Level::DEBUG => tracing::enabled!(target: "flashsale::access", Level::DEBUG),
+            _ => tracing::enabled!(target: "flashsale::access", Level::INFO),
+        };
+        if !enabled {
+            return;
+        }
         let route = request
             .match_pattern()
             .unwrap_or_else(|| "unmatched".to_owned());
@@ -74,13 +92,7 @@ impl RootSpanBuilder for RequestSpan {
             .get::<Started>()
             .map_or(0.0, |started| started.0.elapsed().as_secs_f64() * 1000.0);
         let method = request.method().as_str();
-        span.in_scope(|| {
-            if route == "/api/sales/{sale_id}/orders" {
-                access_event(Level::DEBUG, method, &route, status, latency_ms);
-            } else {
-                access_event(Level::INFO, method, &route, status, latency_ms);
-            }
-        });
+        span.in_scope(|| access_event(level, method, &route, status, latency_ms));
     }
 }
 
