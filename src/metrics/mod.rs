@@ -195,11 +195,6 @@ impl Metrics {
         self.redis_verified.set(i64::from(verified));
     }
 
-    /// Accepted orders not yet in Postgres, as the persister last measured them.
-    pub fn orders_pending(&self) -> i64 {
-        self.orders_pending.get()
-    }
-
     pub fn set_orders_pending(&self, pending: usize) {
         self.orders_pending
             .set(i64::try_from(pending).unwrap_or(i64::MAX));

@@ -59,6 +59,27 @@ impl OrdersStream {
     }
 }
 
+impl super::RedisStore {
+    /// Accepted orders not yet in Postgres, over every sale (and bucket) in the index, read now:
+    /// what the readiness probe reports, true even while the persister is stuck on Postgres
+    /// (its own measurement waits for its next read).
+    pub async fn backlog(&self) -> RedisResult<usize> {
+        let mut conn = self.pool.get().await.map_err(|e| {
+            redis::RedisError::from(std::io::Error::other(format!("redis pool: {e}")))
+        })?;
+        let names: Vec<String> = conn.smembers(self.keys.sales_index()).await?;
+        let mut backlog = 0;
+        for sale in names
+            .iter()
+            .filter_map(|name| SaleId::parse_stored(name).ok())
+        {
+            let pending: usize = conn.hlen(self.keys.sale(&sale).pending).await?;
+            backlog += pending;
+        }
+        Ok(backlog)
+    }
+}
+
 /// Entries of the stream the group has not acknowledged (delivered or not).
 async fn unacknowledged(conn: &mut PooledConnection, stream: &str) -> RedisResult<usize> {
     let info: RedisResult<StreamInfoGroupsReply> = conn.xinfo_groups(stream).await;

@@ -34,7 +34,8 @@ fn livez_body() -> HttpResponse {
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let redis = tokio::time::timeout(PROBE_TIMEOUT, state.redis.ping());
     let postgres = tokio::time::timeout(PROBE_TIMEOUT, postgres::ping(&state.db));
-    let (redis, postgres) = tokio::join!(redis, postgres);
+    let backlog = tokio::time::timeout(PROBE_TIMEOUT, state.redis.backlog());
+    let (redis, postgres, backlog) = tokio::join!(redis, postgres, backlog);
     let redis_up = matches!(redis, Ok(Ok(())));
     let postgres_up = matches!(postgres, Ok(Ok(_)));
     let verified = state.redis_gate.is_open();
@@ -54,7 +55,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         "postgres": word(postgres_up),
         "redis_verified": verified,
         "persister": persister,
-        "backlog": state.metrics.orders_pending(),
+        "backlog": backlog.ok().and_then(Result::ok),
     });
     if redis_up && verified {
         HttpResponse::Ok().json(body)

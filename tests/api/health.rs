@@ -80,7 +80,6 @@ async fn readyz_stays_ready_and_degraded_while_postgres_is_down() {
             (&body["status"], &body["postgres"]),
             (&json!("degraded"), &json!("down"))
         );
-        // The persister measures its backlog between attempts, which back off up to 5 s.
         if body["backlog"] == 3 {
             break body;
         }
