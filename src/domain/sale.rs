@@ -45,6 +45,20 @@ pub struct LiveSale {
     pub paused: bool,
 }
 
+impl LiveSale {
+    /// Adds another bucket of the same sale (see `Buckets`): its counters, its share of the
+    /// stock, and its pause.
+    pub fn add_bucket(&mut self, bucket: &LiveSale) {
+        self.stock_left += bucket.stock_left;
+        self.reserved += bucket.reserved;
+        self.paused |= bucket.paused;
+        let total = self.definition.stock_total.get() + bucket.definition.stock_total.get();
+        // The shares of a sale add up to its total, itself a valid amount.
+        self.definition.stock_total =
+            StockAmount::parse(total).unwrap_or(self.definition.stock_total);
+    }
+}
+
 /// Where a sale stands at a given instant, as shown to buyers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -63,10 +63,8 @@ impl super::RedisStore {
     /// Accepted orders not yet in Postgres, over every sale (and bucket) in the index, read now:
     /// what the readiness probe reports, true even while the persister is stuck on Postgres
     /// (its own measurement waits for its next read).
-    pub async fn backlog(&self) -> RedisResult<usize> {
-        let mut conn = self.pool.get().await.map_err(|e| {
-            redis::RedisError::from(std::io::Error::other(format!("redis pool: {e}")))
-        })?;
+    pub async fn backlog(&self) -> crate::error::Result<usize> {
+        let mut conn = self.pooled().await?;
         let names: Vec<String> = conn.smembers(self.keys.sales_index()).await?;
         let mut backlog = 0;
         for sale in names

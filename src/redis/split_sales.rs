@@ -2,9 +2,7 @@
 //! every bucket (`SaleId::bucket`) and adds up what they answer. A sale with one bucket is its
 //! own bucket 0, so these cost nothing extra for it.
 use super::{Ending, RedisStore};
-use crate::domain::{
-    AcceptedOrder, Buckets, LiveSale, OrderId, SaleDefinition, SaleId, StockAmount, UserId,
-};
+use crate::domain::{AcceptedOrder, Buckets, LiveSale, OrderId, SaleDefinition, SaleId, UserId};
 use crate::error::Result;
 use futures_util::future::try_join_all;
 
@@ -72,11 +70,7 @@ impl RedisStore {
         };
         let others = (1..live.definition.buckets.get()).map(|b| self.live_bucket_of(sale, b));
         for bucket in try_join_all(others).await?.into_iter().flatten() {
-            live.stock_left += bucket.stock_left;
-            live.reserved += bucket.reserved;
-            live.paused |= bucket.paused;
-            let total = live.definition.stock_total.get() + bucket.definition.stock_total.get();
-            live.definition.stock_total = StockAmount::parse(total)?;
+            live.add_bucket(&bucket);
         }
         Ok(Some(live))
     }
@@ -100,10 +94,7 @@ impl RedisStore {
             return Ok(None);
         };
         for (bucket, bucket_pending) in readings.flatten() {
-            live.stock_left += bucket.stock_left;
-            live.reserved += bucket.reserved;
-            let total = live.definition.stock_total.get() + bucket.definition.stock_total.get();
-            live.definition.stock_total = StockAmount::parse(total)?;
+            live.add_bucket(&bucket);
             pending.extend(bucket_pending);
         }
         Ok(Some((live, pending)))
