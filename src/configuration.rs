@@ -14,6 +14,11 @@ pub struct Settings {
     #[arg(long, env = "FLASHSALE_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: String,
 
+    /// When set, the admin API, the dashboard and `/metrics` are served only on this address
+    /// (and the probes on both), so the public address can face the internet.
+    #[arg(long, env = "FLASHSALE_ADMIN_LISTEN")]
+    pub admin_listen: Option<String>,
+
     /// One Redis server; ignored when `REDIS_CLUSTER_NODES` is set.
     #[arg(long, env = "REDIS_URL", default_value = "redis://127.0.0.1:6390/0")]
     pub redis_url: String,
@@ -104,6 +109,11 @@ pub struct Settings {
     /// Off by default: behind a load balancer every client has the balancer's address.
     #[arg(long, env = "FLASHSALE_RATE_PER_IP", default_value_t = 0)]
     pub rate_per_ip: u32,
+
+    /// Load balancers and proxies (addresses or CIDR ranges, comma-separated) whose
+    /// `X-Forwarded-For` names the client for the per-IP limit; nobody's by default.
+    #[arg(long, env = "FLASHSALE_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<String>,
 
     /// Clients each rate limiter remembers, about 100 bytes each: past that it forgets those
     /// back at a full burst (then, if still over, everyone), so a flood of ids cannot grow it.

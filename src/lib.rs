@@ -34,6 +34,7 @@
 //! The load generator, the benchmark and the demo live beside the service, in `tools/bench`.
 pub mod buyer_auth;
 pub mod cli;
+pub mod client_address;
 pub mod configuration;
 pub mod domain;
 pub mod engine;

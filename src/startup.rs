@@ -1,5 +1,6 @@
 //! Building and running the application: the HTTP server and the persister beside it.
 use crate::buyer_auth::BuyerTokens;
+use crate::client_address::TrustedProxies;
 use crate::configuration::Settings;
 use crate::engine::EngineFactory;
 use crate::holds;
@@ -9,7 +10,7 @@ use crate::rate_limit::RateLimits;
 use crate::redis::RedisStore;
 use crate::redis_gate::{self, RedisGate};
 use crate::request_id;
-use crate::routes::{self, RequestDeadline};
+use crate::routes::{self, AdminPort, RequestDeadline};
 use crate::sold_out::SoldOutCache;
 use crate::state::{AppState, OrderSlots};
 use crate::telemetry::RequestSpan;
@@ -29,6 +30,7 @@ const MIN_ADMIN_TOKEN_LENGTH: usize = 16;
 
 pub struct Application {
     port: u16,
+    admin_port: Option<u16>,
     server: Server,
     persisters: Vec<JoinHandle<()>>,
     redis_watcher: JoinHandle<()>,
@@ -56,6 +58,15 @@ impl Application {
         let listener = TcpListener::bind(&settings.listen)
             .with_context(|| format!("binding {}", settings.listen))?;
         let port = listener.local_addr()?.port();
+        let admin_listener = settings
+            .admin_listen
+            .as_deref()
+            .map(|address| TcpListener::bind(address).with_context(|| format!("binding {address}")))
+            .transpose()?;
+        let admin_port = match &admin_listener {
+            Some(listener) => Some(listener.local_addr()?.port()),
+            None => None,
+        };
 
         let shutdown = CancellationToken::new();
         let persisters = if settings.persister.enabled {
@@ -114,6 +125,7 @@ impl Application {
             admin_token,
             metrics,
             redis_gate,
+            trusted_proxies: TrustedProxies::parse(&settings.trusted_proxies)?,
         });
         let deadline = RequestDeadline(Duration::from_millis(settings.request_timeout_ms));
         for origin in &settings.cors_origins {
@@ -123,8 +135,10 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(deadline)
+                .app_data(AdminPort(admin_port))
                 .wrap(from_fn(routes::enforce_deadline))
                 .wrap(from_fn(routes::reject_oversized_requests))
+                .wrap(from_fn(routes::keep_admin_apart))
                 .wrap(Condition::new(
                     !cors_origins.is_empty(),
                     routes::cors(&cors_origins),
@@ -144,10 +158,15 @@ impl Application {
         .client_request_timeout(Duration::from_secs(5))
         .keep_alive(Duration::from_secs(30))
         .client_disconnect_timeout(Duration::from_secs(1))
-        .listen(listener)?
+        .listen(listener)?;
+        let server = match admin_listener {
+            Some(admin_listener) => server.listen(admin_listener)?,
+            None => server,
+        }
         .run();
         Ok(Self {
             port,
+            admin_port,
             server,
             persisters,
             redis_watcher,
@@ -157,6 +176,11 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The admin listener's port, when `admin_listen` is set.
+    pub fn admin_port(&self) -> Option<u16> {
+        self.admin_port
     }
 
     /// Stops the server gracefully from elsewhere (SIGTERM and Ctrl-C do the same).

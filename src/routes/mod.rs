@@ -1,11 +1,13 @@
 //! HTTP routes, one file per endpoint, and the request-parsing rules they share.
 mod admin;
+mod admin_listener;
 mod api;
 mod cors;
 mod health;
 mod holds;
 mod metrics;
 
+pub use admin_listener::{AdminPort, keep_admin_apart};
 pub use cors::{check_origin, cors};
 
 use crate::error::ApiError;

@@ -82,7 +82,7 @@ async fn attempt(
     let reservation = match engine.answer_from_memory(&attempt) {
         Some(answer) => answer,
         None => {
-            let client_ip = request.peer_addr().map(|address| address.ip());
+            let client_ip = state.trusted_proxies.client_address(request);
             state
                 .rate_limits
                 .check(&attempt.user, client_ip)

@@ -2,6 +2,7 @@
 mod access;
 mod buckets;
 mod list;
+mod listener;
 mod operator_controls;
 mod pause_under_load;
 mod preload;

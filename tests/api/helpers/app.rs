@@ -17,6 +17,8 @@ use tokio::task::JoinHandle;
 
 pub struct TestApp {
     pub address: String,
+    /// Where the admin API answers: `address`, or the admin listener when there is one.
+    pub admin_address: String,
     pub http: reqwest::Client,
     /// Straight to the test's database, bypassing the app.
     pub db: PgPool,
@@ -45,11 +47,16 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
         .await
         .expect("app builds");
     let address = format!("http://127.0.0.1:{}", application.port());
+    let admin_address = application.admin_port().map_or_else(
+        || address.clone(),
+        |port| format!("http://127.0.0.1:{port}"),
+    );
     let server = application.handle();
     let running = Some(tokio::spawn(application.run_until_stopped()));
     let redis = test_redis().await;
     TestApp {
         address,
+        admin_address,
         http: reqwest::Client::new(),
         db,
         database_name,
@@ -85,7 +92,7 @@ impl TestApp {
 
     pub async fn admin_post(&self, path: &str, body: &Value) -> reqwest::Response {
         self.http
-            .post(format!("{}{path}", self.address))
+            .post(format!("{}{path}", self.admin_address))
             .bearer_auth(ADMIN_TOKEN)
             .json(body)
             .send()
@@ -95,7 +102,7 @@ impl TestApp {
 
     pub async fn admin_get(&self, path: &str) -> reqwest::Response {
         self.http
-            .get(format!("{}{path}", self.address))
+            .get(format!("{}{path}", self.admin_address))
             .bearer_auth(ADMIN_TOKEN)
             .send()
             .await

@@ -69,6 +69,7 @@ pub async fn test_settings() -> (Settings, String) {
         .expect("create the test database");
     let settings = Settings {
         listen: "127.0.0.1:0".into(),
+        admin_listen: None,
         redis_url: redis_url(),
         redis_cluster_nodes: redis_cluster_nodes(),
         redis_wait_replicas: 0,
@@ -87,6 +88,7 @@ pub async fn test_settings() -> (Settings, String) {
         request_timeout_ms: 10_000,
         rate_per_user: 0,
         rate_per_ip: 0,
+        trusted_proxies: Vec::new(),
         rate_limit_clients: 50_000,
         persister: PersisterSettings {
             enabled: true,

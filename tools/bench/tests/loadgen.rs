@@ -17,6 +17,7 @@ async fn the_load_generator_sends_distinct_buyers_and_counts_every_answer() {
     let database = TestDatabase::create().await;
     let settings = Settings {
         listen: "127.0.0.1:0".into(),
+        admin_listen: None,
         redis_url: redis_url(),
         redis_cluster_nodes: None,
         redis_wait_replicas: 0,
@@ -35,6 +36,7 @@ async fn the_load_generator_sends_distinct_buyers_and_counts_every_answer() {
         request_timeout_ms: 10_000,
         rate_per_user: 0,
         rate_per_ip: 0,
+        trusted_proxies: Vec::new(),
         rate_limit_clients: 50_000,
         persister: PersisterSettings {
             enabled: true,
