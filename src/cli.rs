@@ -1,12 +1,17 @@
-//! The `flashsale` command line: `serve`, `migrate`, `reconcile`, `dead-letters`.
+//! The `flashsale` command line: `serve`, `migrate`, `reconcile`, and the operator's `sales`,
+//! `dead-letters` and `probe`.
+mod admin_api;
 mod dead_letters;
+mod sales;
+mod tables;
 
 use crate::configuration::Settings;
 use crate::reconcile::{self, ReconcileArgs};
 use crate::startup::Application;
 use crate::{postgres, telemetry};
 use clap::{Parser, Subcommand};
-use dead_letters::DeadLettersCommand;
+use dead_letters::DeadLettersArgs;
+use sales::SalesArgs;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -35,9 +40,16 @@ pub enum Command {
     /// Check the invariants between Redis and Postgres for every sale, and repair broken live
     /// counters (with `--check`: only report, and exit non-zero if one is broken).
     Reconcile(Box<ReconcileArgs>),
+    /// List, show, create, restock, pause, resume or end sales through the admin API
+    /// (`FLASHSALE_ADMIN_URL`, `FLASHSALE_ADMIN_TOKEN`).
+    Sales(SalesArgs),
     /// List or replay the orders the persister gave up on.
-    #[command(subcommand)]
-    DeadLetters(DeadLettersCommand),
+    DeadLetters(DeadLettersArgs),
+    /// Exit 0 when the URL answers 2xx: a container health check without curl.
+    Probe {
+        #[arg(default_value = "http://127.0.0.1:8080/readyz")]
+        url: String,
+    },
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -59,9 +71,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             telemetry::init("warn")?;
             reconcile::run(*args).await
         }
-        Command::DeadLetters(command) => {
+        Command::Sales(args) => {
             telemetry::init("warn")?;
-            dead_letters::run(command).await
+            sales::run(args).await
         }
+        Command::DeadLetters(args) => {
+            telemetry::init("warn")?;
+            dead_letters::run(args).await
+        }
+        Command::Probe { url } => admin_api::probe(&url).await,
     }
 }
