@@ -21,7 +21,12 @@
 -- count), all in this one step, so no buyer's count can be overwritten once the sale sells.
 -- A live sale is never unpaused nor reopened here: its pause and an earlier end set by an
 -- operator (see end_sale.lua) win over a Postgres copy that has not caught up yet.
+-- A sale retiring (see retire_sale.lua) that is loaded again stays: its keys lose their time
+-- to live.
 -- Returns 'loaded' when counters were written, 'kept' when a live sale kept its own.
+for i = 1, 5 do
+  redis.call('PERSIST', KEYS[i])
+end
 local staged = redis.call('HGETALL', KEYS[6])
 redis.call('DEL', KEYS[6])
 local definition = {'name', ARGV[1], 'per_user_limit', ARGV[3], 'starts_at', ARGV[4],

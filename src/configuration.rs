@@ -145,6 +145,16 @@ pub struct PersisterSettings {
     #[arg(long, env = "FLASHSALE_HOLD_SWEEP_MS", default_value_t = 1000)]
     pub hold_sweep_ms: u64,
 
+    /// How long a sale's keys stay in Redis once it has ended and everything of it is in
+    /// Postgres (no order pending, no dead letter, no hold to settle); its reads and idempotent
+    /// replays are then answered from Postgres.
+    #[arg(long, env = "FLASHSALE_SALE_RETENTION_S", default_value_t = 86_400)]
+    pub sale_retention_s: u64,
+
+    /// How often this process looks for ended sales to retire from Redis.
+    #[arg(long, env = "FLASHSALE_RETIRE_CHECK_MS", default_value_t = 60_000)]
+    pub retire_check_ms: u64,
+
     /// How long one blocking stream read waits for new orders.
     #[arg(long, env = "FLASHSALE_PERSISTER_BLOCK_MS", default_value_t = 250)]
     pub block_ms: u64,

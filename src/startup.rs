@@ -10,6 +10,7 @@ use crate::rate_limit::RateLimits;
 use crate::redis::RedisStore;
 use crate::redis_gate::{self, RedisGate};
 use crate::request_id;
+use crate::retirement::{self, archive::Archive};
 use crate::routes::{self, AdminPort, RequestDeadline};
 use crate::sold_out::SoldOutCache;
 use crate::state::{AppState, OrderSlots};
@@ -78,6 +79,13 @@ impl Application {
                 &metrics,
                 &shutdown,
             );
+            tasks.push(retirement::spawn_retirer(
+                redis.clone(),
+                persister_db.clone(),
+                Duration::from_secs(settings.persister.sale_retention_s.max(1)),
+                Duration::from_millis(settings.persister.retire_check_ms.max(1)),
+                shutdown.clone(),
+            ));
             tasks.push(holds::spawn_sweeper(
                 redis.clone(),
                 persister_db,
@@ -126,6 +134,7 @@ impl Application {
             metrics,
             redis_gate,
             trusted_proxies: TrustedProxies::parse(&settings.trusted_proxies)?,
+            archive: Archive::default(),
         });
         let deadline = RequestDeadline(Duration::from_millis(settings.request_timeout_ms));
         for origin in &settings.cors_origins {

@@ -7,6 +7,7 @@ use crate::metrics::Metrics;
 use crate::rate_limit::RateLimits;
 use crate::redis::RedisStore;
 use crate::redis_gate::RedisGate;
+use crate::retirement::archive::Archive;
 use sqlx::PgPool;
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,6 +23,8 @@ pub struct AppState {
     pub redis_gate: Arc<RedisGate>,
     pub order_slots: OrderSlots,
     pub trusted_proxies: TrustedProxies,
+    /// Answers for sales retired from Redis.
+    pub archive: Archive,
 }
 
 /// The bound on order attempts in flight to the engine's store (`redis_max_in_flight`).

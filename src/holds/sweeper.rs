@@ -5,6 +5,7 @@
 use super::give_back;
 use crate::error::Result;
 use crate::metrics::Metrics;
+use crate::periodic::spawn_every;
 use crate::postgres::holds;
 use crate::redis::RedisStore;
 use sqlx::PgPool;
@@ -23,18 +24,9 @@ pub fn spawn_sweeper(
     metrics: Arc<Metrics>,
     shutdown: CancellationToken,
 ) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(every);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                _ = shutdown.cancelled() => return,
-                _ = ticks.tick() => {}
-            }
-            if let Err(e) = sweep(&redis, &db, &metrics).await {
-                tracing::warn!(error = ?e, "hold sweep failed; the next one retries");
-            }
-        }
+    spawn_every("hold sweep", every, shutdown, move || {
+        let (redis, db, metrics) = (redis.clone(), db.clone(), metrics.clone());
+        async move { sweep(&redis, &db, &metrics).await }
     })
 }
 

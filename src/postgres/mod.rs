@@ -8,6 +8,7 @@ pub mod deployments;
 mod errors;
 pub mod holds;
 pub mod orders;
+pub mod retirement;
 pub mod sale_list;
 pub mod sales;
 

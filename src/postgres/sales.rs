@@ -164,7 +164,7 @@ pub async fn end(
     row.map(|row| definition(id, &row)).transpose()
 }
 
-fn definition(id: &SaleId, row: &PgRow) -> Result<SaleDefinition> {
+pub(super) fn definition(id: &SaleId, row: &PgRow) -> Result<SaleDefinition> {
     let stock_total: i64 = row.try_get("stock_total")?;
     let per_user_limit: i32 = row.try_get("per_user_limit")?;
     Ok(SaleDefinition {

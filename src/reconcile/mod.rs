@@ -28,6 +28,8 @@ pub struct Audit {
     /// Postgres's, the authoritative one.
     pub stock_total: i64,
     pub loaded: bool,
+    /// Retired from Redis (see `crate::retirement`): not being held there is no problem.
+    pub retired: bool,
     pub redis_stock_total: Option<i64>,
     pub stock_left: Option<i64>,
     pub reserved: Option<i64>,
@@ -83,6 +85,10 @@ pub async fn audit(redis: &RedisStore, db: &PgPool, sale: &SaleId) -> Result<Opt
         sale_id: sale.clone(),
         stock_total: definition.stock_total.get(),
         loaded: live.is_some(),
+        retired: live.is_none()
+            && postgres::retirement::find_retired(db, sale)
+                .await?
+                .is_some(),
         redis_stock_total: live.as_ref().map(|l| l.definition.stock_total.get()),
         stock_left: live.as_ref().map(|l| l.stock_left),
         reserved: live.as_ref().map(|l| l.reserved),
@@ -147,6 +153,7 @@ fn problems(audit: &Audit) -> Vec<String> {
                 ));
             }
         }
+        _ if audit.retired => {}
         _ => found.push("Redis does not hold the sale".to_owned()),
     }
     if audit.sold != holding {

@@ -71,7 +71,9 @@ pub async fn repair(
 /// A paused sale is loaded paused. A pause or an end recorded while the sale was being loaded
 /// found no sale in Redis to apply to, so Postgres is read again after loading and what
 /// changed is applied to the now live sale (a restore never resumes it nor reopens it).
+/// A retired sale stops being one first: Redis is about to hold it again.
 pub async fn restore(redis: &RedisStore, db: &PgPool, sale: &SaleDefinition) -> Result<bool> {
+    postgres::retirement::unretire(db, &sale.id).await?;
     let paused = postgres::sales::paused(db, &sale.id).await?;
     let loaded = if sale.buckets == Buckets::ONE {
         restore_counters(redis, db, sale, paused).await?

@@ -13,6 +13,7 @@ mod keys;
 mod orders_stream;
 mod pending;
 mod reservation;
+mod retirement;
 mod returns;
 mod sales;
 mod sales_index;
@@ -27,6 +28,7 @@ pub use group_commit::MAX_BATCH;
 pub use identity::lost_connection;
 pub use keys::{KeySpace, SaleKeys};
 pub use orders_stream::OrdersStream;
+pub use retirement::Retirement;
 
 use connection::{Pool, PooledConnection};
 use std::future::Future;

@@ -15,5 +15,6 @@ mod persister;
 mod properties;
 mod reconcile;
 mod request_ids;
+mod retirement;
 mod scripts;
 mod validation;

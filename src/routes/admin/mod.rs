@@ -120,8 +120,12 @@ pub struct AdminSale {
     /// `reserved` until they arrive): `reserved == pending + awaiting_payment + paid +
     /// confirmed + rejected + returning` at every instant.
     pub returning: i64,
-    /// Whether Redis holds the sale; `false` after Redis lost it and before a preload.
+    /// Whether Redis holds the sale; `false` after Redis lost it and before a preload, and once
+    /// it retired.
     pub loaded: bool,
+    /// Whether the sale retired from Redis (ended, everything in Postgres): its figures come
+    /// from Postgres, and a preload brings it back.
+    pub retired: bool,
     /// Orders the persister could never write (still counted in `pending`), kept in the sale's
     /// dead-letter stream for an operator.
     pub dead_letters: i64,
@@ -144,11 +148,19 @@ impl AdminSale {
             .dead_letters(&definition.id, definition.buckets)
             .await?;
         let persisted = settled.taken();
+        let mut retired = false;
         let (stock_left, reserved, loaded, paused) = match live {
             Some(live) => (live.stock_left, live.reserved, true, live.paused),
             None => {
                 let paused = postgres::sales::paused(&state.db, &definition.id).await?;
-                (0, persisted, false, paused)
+                let archived = postgres::retirement::find_retired(&state.db, &definition.id);
+                match archived.await? {
+                    Some(sale) => {
+                        retired = true;
+                        (sale.stock_left(), sale.taken, false, paused)
+                    }
+                    None => (0, persisted, false, paused),
+                }
             }
         };
         let definition_window = definition.payment_window;
@@ -166,6 +178,7 @@ impl AdminSale {
             cancelled: settled.cancelled,
             returning: settled.not_returned,
             loaded,
+            retired,
             dead_letters,
         })
     }

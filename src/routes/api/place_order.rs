@@ -1,7 +1,8 @@
 //! `POST /api/sales/{id}/orders`: the hot path. One Redis script call decides the order.
 use crate::buyer_auth;
 use crate::domain::{
-    IdempotencyKey, OrderAttempt, OrderId, OrderStatus, Quantity, Reservation, SaleId, UserId,
+    IdempotencyKey, OrderAttempt, OrderId, OrderStatus, Quantity, Refusal, Reservation, SaleId,
+    UserId,
 };
 use crate::engine::Engine;
 use crate::error::{ApiError, Result};
@@ -89,7 +90,12 @@ async fn attempt(
                 .map_err(ApiError::RateLimited)?;
             let _slot = state.order_slots.take().await?;
             ReservationSent::mark(request);
-            engine.reserve(&attempt).await?
+            match engine.reserve(&attempt).await? {
+                Reservation::Refused(Refusal::SaleNotFound) => {
+                    state.archive.answer(&state.db, &attempt).await?
+                }
+                reservation => reservation,
+            }
         }
     };
     let (order_id, created_at, replayed) = match reservation {

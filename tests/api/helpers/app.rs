@@ -160,7 +160,7 @@ impl TestApp {
 
     /// Waits until the persister has written every accepted order of the sale.
     pub async fn wait_until_persisted(&self, sale: &str) -> Value {
-        AdminClient::new(&self.address, ADMIN_TOKEN)
+        AdminClient::new(&self.admin_address, ADMIN_TOKEN)
             .wait_until_persisted(sale, Duration::from_secs(30))
             .await
             .unwrap()

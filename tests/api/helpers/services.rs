@@ -95,6 +95,8 @@ pub async fn test_settings() -> (Settings, String) {
             consumers: 2,
             batch_size: 500,
             hold_sweep_ms: 1000,
+            sale_retention_s: 86_400,
+            retire_check_ms: 60_000,
             block_ms: 100,
             claim_idle_ms: 30_000,
             consumer: None,
