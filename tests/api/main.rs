@@ -16,4 +16,5 @@ mod properties;
 mod reconcile;
 mod request_ids;
 mod scripts;
+mod tls;
 mod validation;
