@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# Sourced by services.sh and cluster.sh: installs Debian packages when run as root, else says
-# which command to run. The sourcing script defines `log`.
+# Sourced by services.sh, cluster.sh and tls.sh: installs Debian packages when run as root, else
+# says which command to run. The sourcing script defines `log`.
 
 as_root() { [ "$(id -u)" -eq 0 ]; }
 

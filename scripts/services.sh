@@ -21,26 +21,8 @@ log() { printf 'services: %s\n' "$*" >&2; }
 
 # shellcheck source=scripts/apt.sh
 source "$root/scripts/apt.sh"
-
-pg_bin_dir() {
-  local dir
-  dir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
-  [ -n "$dir" ] && [ -x "$dir/initdb" ] && echo "$dir"
-}
-
-install_missing() {
-  local missing=()
-  command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
-  pg_bin_dir >/dev/null || missing+=(postgresql)
-  command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
-  if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
-}
-
-
-# Postgres refuses to run as root, so as root it runs as the unprivileged `postgres` user.
-as_pg_user() {
-  if as_root; then runuser -u postgres -- "$@"; else "$@"; fi
-}
+# shellcheck source=scripts/pg.sh
+source "$root/scripts/pg.sh"
 
 # redis-cli exits 0 on an error reply too: a Redis still loading its AOF answers PING with
 # LOADING, and is not ready until it answers PONG.
@@ -70,14 +52,8 @@ pg_up() {
   local bin
   bin="$(pg_bin_dir)"
   mkdir -p "$state"
-  if [ ! -f "$pg_data/PG_VERSION" ]; then
-    log "initialising postgres in $pg_data"
-    mkdir -p "$pg_data"
-    as_root && chown -R postgres: "$pg_data"
-    chmod 700 "$pg_data"
-    as_pg_user "$bin/initdb" -D "$pg_data" -U postgres --auth=trust -E UTF8 >/dev/null
-  fi
-  if ! as_pg_user "$bin/pg_ctl" -D "$pg_data" status >/dev/null 2>&1; then
+  if [ ! -f "$pg_data/PG_VERSION" ]; then pg_init "$pg_data"; fi
+  if ! pg_running "$pg_data"; then
     log "starting postgres on port $pg_port"
     as_pg_user "$bin/pg_ctl" -D "$pg_data" -l "$pg_data/server.log" -w -t 60 start \
       -o "-p $pg_port -k /tmp -c listen_addresses=127.0.0.1 -c max_connections=300" >/dev/null
@@ -90,17 +66,11 @@ pg_up() {
 psql_admin() { psql -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -v ON_ERROR_STOP=1 "$@"; }
 
 down() {
-  local bin
   if redis-cli -p "$redis_port" ping >/dev/null 2>&1; then
     log "stopping redis"
     redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
   fi
-  bin="$(pg_bin_dir || true)"
-  if [ -n "$bin" ] && [ -f "$pg_data/PG_VERSION" ] &&
-    as_pg_user "$bin/pg_ctl" -D "$pg_data" status >/dev/null 2>&1; then
-    log "stopping postgres"
-    as_pg_user "$bin/pg_ctl" -D "$pg_data" -w -m fast stop >/dev/null
-  fi
+  pg_stop "$pg_data"
 }
 
 # Tests use Redis database 1 and databases named flashsale_test_*; a test that died early

@@ -28,6 +28,16 @@ pub struct Settings {
     #[arg(long, env = "REDIS_CLUSTER_NODES")]
     pub redis_cluster_nodes: Option<String>,
 
+    /// A PEM file of the CAs that `rediss://` servers' certificates must chain to (a managed
+    /// Redis's own CA); without it, the system's trust store. Setting it means TLS: every URL
+    /// must then be `rediss://`.
+    #[arg(long, env = "FLASHSALE_REDIS_CA_FILE")]
+    pub redis_ca_file: Option<PathBuf>,
+
+    /// Postgres; TLS as libpq spells it: `?sslmode=verify-full&sslrootcert=/path/ca.pem`
+    /// (`require` encrypts without checking the certificate, `verify-ca` checks it chains to
+    /// `sslrootcert`, `verify-full` also checks the host name; without `sslrootcert`, the
+    /// system's trust store).
     #[arg(
         long,
         env = "DATABASE_URL",
@@ -184,6 +194,7 @@ impl Settings {
     /// Where Redis is: the cluster when `REDIS_CLUSTER_NODES` names any node, else `REDIS_URL`.
     pub fn redis_target(&self) -> RedisTarget {
         RedisTarget::new(&self.redis_url, self.redis_cluster_nodes.as_deref())
+            .with_ca_file(self.redis_ca_file.clone())
     }
 
     pub fn workers(&self) -> usize {

@@ -2,16 +2,24 @@
 //! this crate is written once and runs in both modes. In a cluster, redis-rs routes each
 //! command (and each pipeline or `MULTI`) by its keys' slot and follows `MOVED`/`ASK` and
 //! topology changes; every key of a sale shares one hash tag, so nothing crosses slots.
+use super::tls::{self, ClusterManager};
 use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
-use redis::cluster::ClusterClient;
 use redis::cluster_async::ClusterConnection;
 use redis::cluster_routing::{Route, RoutingInfo, SingleNodeRoutingInfo, SlotAddr};
 use redis::{Cmd, Pipeline, RedisFuture, RedisResult, Value};
+use std::path::PathBuf;
 use std::time::Duration;
 
-/// Where Redis is.
+/// Where Redis is, and whom its `rediss://` certificates must chain to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RedisTarget {
+pub struct RedisTarget {
+    pub servers: RedisServers,
+    /// A PEM file of the CAs to trust (`FLASHSALE_REDIS_CA_FILE`); `None`: the system's store.
+    pub ca_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RedisServers {
     /// `REDIS_URL`.
     Single(String),
     /// `REDIS_CLUSTER_NODES`: seed URLs; the client learns the rest of the cluster from them.
@@ -28,31 +36,40 @@ impl RedisTarget {
             .filter(|seed| !seed.is_empty())
             .map(str::to_owned)
             .collect();
-        if seeds.is_empty() {
-            Self::Single(url.to_owned())
+        let servers = if seeds.is_empty() {
+            RedisServers::Single(url.to_owned())
         } else {
-            Self::Cluster(seeds)
+            RedisServers::Cluster(seeds)
+        };
+        Self {
+            servers,
+            ca_file: None,
         }
     }
 
+    /// The same target, whose TLS servers are checked against the CAs in `ca_file`.
+    pub fn with_ca_file(self, ca_file: Option<PathBuf>) -> Self {
+        Self { ca_file, ..self }
+    }
+
     pub fn is_cluster(&self) -> bool {
-        matches!(self, Self::Cluster(_))
+        matches!(self.servers, RedisServers::Cluster(_))
     }
 
     /// A multiplexed, reconnecting connection whose commands time out after `response_timeout`
     /// (`None`: never, for blocking reads).
     pub async fn connect(&self, response_timeout: Option<Duration>) -> RedisResult<Connection> {
-        match self {
-            Self::Single(url) => {
+        match &self.servers {
+            RedisServers::Single(url) => {
                 let config = ConnectionManagerConfig::new().set_response_timeout(response_timeout);
-                let client = redis::Client::open(url.as_str())?;
+                let client = tls::client(url, self.ca_file.as_deref())?;
                 let manager = ConnectionManager::new_with_config(client, config).await?;
                 Ok(Connection::Single(manager))
             }
-            Self::Cluster(seeds) => {
+            RedisServers::Cluster(seeds) => {
                 // A blocking read waits up to its BLOCK: an hour stands for "no timeout".
                 let timeout = response_timeout.unwrap_or(Duration::from_secs(3600));
-                let client = ClusterClient::builder(seeds.clone())
+                let client = tls::cluster_builder(seeds, self.ca_file.as_deref())?
                     .response_timeout(timeout)
                     .connection_timeout(Duration::from_secs(1))
                     .build()?;
@@ -63,14 +80,27 @@ impl RedisTarget {
 
     /// A pool for admin calls and the persister.
     pub fn pool(&self) -> anyhow::Result<Pool> {
-        let runtime = Some(deadpool_redis::Runtime::Tokio1);
-        Ok(match self {
-            Self::Single(url) => {
-                Pool::Single(deadpool_redis::Config::from_url(url).create_pool(runtime)?)
+        let runtime = deadpool::Runtime::Tokio1;
+        Ok(match &self.servers {
+            RedisServers::Single(url) => {
+                // The client's connection info carries its TLS settings into the pool's client.
+                let client = tls::client(url, self.ca_file.as_deref())?;
+                let manager = deadpool_redis::Manager::new(client.get_connection_info().clone())?;
+                Pool::Single(
+                    deadpool_redis::Pool::builder(manager)
+                        .runtime(runtime)
+                        .build()?,
+                )
             }
-            Self::Cluster(seeds) => Pool::Cluster(
-                deadpool_redis::cluster::Config::from_urls(seeds.clone()).create_pool(runtime)?,
-            ),
+            RedisServers::Cluster(seeds) => {
+                let client = tls::cluster_builder(seeds, self.ca_file.as_deref())?.build()?;
+                let manager = ClusterManager(client);
+                Pool::Cluster(
+                    deadpool::managed::Pool::builder(manager)
+                        .runtime(runtime)
+                        .build()?,
+                )
+            }
         })
     }
 }
@@ -111,7 +141,7 @@ impl Connection {
 #[derive(Clone)]
 pub enum Pool {
     Single(deadpool_redis::Pool),
-    Cluster(deadpool_redis::cluster::Pool),
+    Cluster(deadpool::managed::Pool<ClusterManager>),
 }
 
 impl Pool {
@@ -126,7 +156,7 @@ impl Pool {
 /// A connection taken from a [`Pool`], returned to it when dropped.
 pub enum PooledConnection {
     Single(deadpool_redis::Connection),
-    Cluster(deadpool_redis::cluster::Connection),
+    Cluster(deadpool::managed::Object<ClusterManager>),
 }
 
 /// Forwards to whichever connection the mode uses.
@@ -167,19 +197,17 @@ forward_connection_like!(PooledConnection);
 
 #[cfg(test)]
 mod tests {
-    use super::RedisTarget;
+    use super::{RedisServers, RedisTarget};
 
     #[test]
     fn cluster_nodes_win_over_the_single_url_when_they_name_any_seed() {
         let url = "redis://127.0.0.1:6390/0";
-        assert_eq!(RedisTarget::new(url, None), RedisTarget::Single(url.into()));
+        let servers = |nodes| RedisTarget::new(url, nodes).servers;
+        assert_eq!(servers(None), RedisServers::Single(url.into()));
+        assert_eq!(servers(Some(" , ")), RedisServers::Single(url.into()));
         assert_eq!(
-            RedisTarget::new(url, Some(" , ")),
-            RedisTarget::Single(url.into())
-        );
-        assert_eq!(
-            RedisTarget::new(url, Some("redis://a:7000, redis://b:7001,")),
-            RedisTarget::Cluster(vec!["redis://a:7000".into(), "redis://b:7001".into()])
+            servers(Some("redis://a:7000, redis://b:7001,")),
+            RedisServers::Cluster(vec!["redis://a:7000".into(), "redis://b:7001".into()])
         );
     }
 }

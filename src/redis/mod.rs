@@ -19,9 +19,10 @@ mod sales;
 mod sales_index;
 mod split_sales;
 mod stream_reads;
+mod tls;
 
 pub use buckets::{BucketSurvey, OpenMove};
-pub use connection::{Connection, RedisTarget};
+pub use connection::{Connection, RedisServers, RedisTarget};
 pub use controls::Ending;
 pub use entries::{dead_entry, entry_time};
 pub use group_commit::MAX_BATCH;

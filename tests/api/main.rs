@@ -17,4 +17,5 @@ mod reconcile;
 mod request_ids;
 mod retirement;
 mod scripts;
+mod tls;
 mod validation;

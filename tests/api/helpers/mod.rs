@@ -18,8 +18,8 @@ pub use process::{ServerProcess, reconcile_check};
 pub use proxy::TcpProxy;
 pub use redis_process::RedisProcess;
 pub use services::{
-    drop_database, postgres_admin, redis_cluster_nodes, redis_env, redis_target, test_redis,
-    test_settings, use_single_redis,
+    drop_database, postgres_admin, redis_cluster_nodes, redis_env, redis_target, settings_for,
+    test_redis, test_settings, use_single_redis,
 };
 pub use snapshot::{Snapshot, snapshot};
 

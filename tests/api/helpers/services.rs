@@ -67,13 +67,20 @@ pub async fn test_settings() -> (Settings, String) {
         )))
         .await
         .expect("create the test database");
-    let settings = Settings {
+    let settings = settings_for(format!("{}/{database_name}", postgres_server()));
+    (settings, database_name)
+}
+
+/// Settings for a test on the database at `database_url`, on the tests' Redis.
+pub fn settings_for(database_url: String) -> Settings {
+    Settings {
         listen: "127.0.0.1:0".into(),
         admin_listen: None,
         redis_url: redis_url(),
         redis_cluster_nodes: redis_cluster_nodes(),
+        redis_ca_file: None,
         redis_wait_replicas: 0,
-        database_url: format!("{}/{database_name}", postgres_server()),
+        database_url,
         admin_token: Some(ADMIN_TOKEN.into()),
         jwt_secret: None,
         redis_prefix: format!("t{}", uuid::Uuid::new_v4().simple()),
@@ -102,8 +109,7 @@ pub async fn test_settings() -> (Settings, String) {
             consumer: None,
             db_connections: None,
         },
-    };
-    (settings, database_name)
+    }
 }
 
 /// A connection to the project's Postgres server outside any test database, for statements a

@@ -27,7 +27,7 @@ async fn while_redis_is_unreachable_buyers_are_told_to_retry_and_nothing_is_take
         .settings
         .redis_url
         .replace(&format!(":{}/", proxy.port), ":6390/");
-    let mut direct = RedisTarget::Single(url).connect(None).await.unwrap();
+    let mut direct = RedisTarget::new(&url, None).connect(None).await.unwrap();
     let left: i64 = direct
         .hget(app.sale_keys("dark").sale, "stock_left")
         .await

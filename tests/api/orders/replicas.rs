@@ -48,7 +48,7 @@ async fn a_master_short_of_the_replicas_it_requires_refuses_the_order_before_tak
     let redis_server = RedisProcess::start().await;
     let app = spawn_app_with(|s| use_single_redis(s, redis_server.url())).await;
     app.create_sale("guarded", 10, json!({})).await;
-    let mut redis = RedisTarget::Single(redis_server.url())
+    let mut redis = RedisTarget::new(&redis_server.url(), None)
         .connect(None)
         .await
         .unwrap();

@@ -20,6 +20,7 @@ async fn the_load_generator_sends_distinct_buyers_and_counts_every_answer() {
         admin_listen: None,
         redis_url: redis_url(),
         redis_cluster_nodes: None,
+        redis_ca_file: None,
         redis_wait_replicas: 0,
         database_url: database.url.clone(),
         admin_token: Some(ADMIN_TOKEN.into()),

@@ -1,7 +1,7 @@
 //! The servers behind a Redis target, each reached directly: the one server, or every node of a
 //! cluster as `CLUSTER NODES` lists it. `INFO` describes only the server that answers it, so the
 //! bench asks each node and adds up their processes' CPU, memory and commands.
-use flashsale::redis::RedisTarget;
+use flashsale::redis::{RedisServers, RedisTarget};
 use redis::aio::MultiplexedConnection;
 use redis::{ConnectionAddr, ConnectionInfo, IntoConnectionInfo};
 use std::time::Duration;
@@ -20,15 +20,15 @@ struct Listed {
 }
 
 pub async fn discover(target: &RedisTarget, timeout: Duration) -> anyhow::Result<Vec<Node>> {
-    let seeds = match target {
-        RedisTarget::Single(url) => {
+    let seeds = match &target.servers {
+        RedisServers::Single(url) => {
             let conn = connect(url.as_str().into_connection_info()?, timeout).await?;
             return Ok(vec![Node {
                 conn,
                 replica: false,
             }]);
         }
-        RedisTarget::Cluster(seeds) => seeds,
+        RedisServers::Cluster(seeds) => seeds,
     };
     let mut failures = Vec::new();
     for seed in seeds {
