@@ -35,6 +35,7 @@
 pub mod buyer_auth;
 pub mod cli;
 pub mod configuration;
+pub mod dashboard;
 pub mod domain;
 pub mod engine;
 pub mod error;
@@ -49,6 +50,7 @@ pub mod redis;
 pub mod redis_gate;
 pub mod request_id;
 pub mod routes;
+pub mod shutdown;
 pub mod sold_out;
 pub mod startup;
 pub mod state;

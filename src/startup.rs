@@ -1,6 +1,7 @@
 //! Building and running the application: the HTTP server and the persister beside it.
 use crate::buyer_auth::BuyerTokens;
 use crate::configuration::Settings;
+use crate::dashboard::Dashboard;
 use crate::engine::EngineFactory;
 use crate::holds;
 use crate::metrics::Metrics;
@@ -10,10 +11,11 @@ use crate::redis::RedisStore;
 use crate::redis_gate::{self, RedisGate};
 use crate::request_id;
 use crate::routes::{self, RequestDeadline};
+use crate::shutdown::{self, StopHandle};
 use crate::sold_out::SoldOutCache;
 use crate::state::{AppState, OrderSlots};
 use crate::telemetry::RequestSpan;
-use actix_web::dev::{Server, ServerHandle};
+use actix_web::dev::Server;
 use actix_web::middleware::{Condition, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
@@ -33,6 +35,8 @@ pub struct Application {
     persisters: Vec<JoinHandle<()>>,
     redis_watcher: JoinHandle<()>,
     shutdown: CancellationToken,
+    /// Cancelled when the HTTP server starts to stop (see `shutdown`).
+    closing: CancellationToken,
 }
 
 impl Application {
@@ -58,6 +62,7 @@ impl Application {
         let port = listener.local_addr()?.port();
 
         let shutdown = CancellationToken::new();
+        let closing = CancellationToken::new();
         let persisters = if settings.persister.enabled {
             let persister_db = settings.persister_pool()?;
             let mut tasks = Persister::spawn_all(
@@ -114,6 +119,7 @@ impl Application {
             admin_token,
             metrics,
             redis_gate,
+            dashboard: Dashboard::new(closing.clone()),
         });
         let deadline = RequestDeadline(Duration::from_millis(settings.request_timeout_ms));
         for origin in &settings.cors_origins {
@@ -152,6 +158,7 @@ impl Application {
             persisters,
             redis_watcher,
             shutdown,
+            closing,
         })
     }
 
@@ -160,15 +167,21 @@ impl Application {
     }
 
     /// Stops the server gracefully from elsewhere (SIGTERM and Ctrl-C do the same).
-    pub fn handle(&self) -> ServerHandle {
-        self.server.handle()
+    pub fn handle(&self) -> StopHandle {
+        StopHandle {
+            server: self.server.handle(),
+            closing: self.closing.clone(),
+        }
     }
 
     /// Serves until the server is stopped, then stops the persisters and waits for each to
     /// settle the batch it holds, and stops the Redis watcher.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let sigterm = tokio::spawn(shutdown::close_on_sigterm(self.closing.clone()));
         let served = self.server.await;
+        self.closing.cancel();
         self.shutdown.cancel();
+        sigterm.await.context("the SIGTERM listener panicked")?;
         for persister in self.persisters {
             persister.await.context("a persister task panicked")?;
         }

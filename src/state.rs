@@ -1,6 +1,7 @@
 //! `AppState`: what every handler may use, shared by all HTTP workers. Routes and startup both
 //! depend on it, so routes never import `startup`.
 use crate::buyer_auth::BuyerTokens;
+use crate::dashboard::Dashboard;
 use crate::error::{ApiError, Result};
 use crate::metrics::Metrics;
 use crate::rate_limit::RateLimits;
@@ -20,6 +21,7 @@ pub struct AppState {
     pub buyer_tokens: Option<BuyerTokens>,
     pub redis_gate: Arc<RedisGate>,
     pub order_slots: OrderSlots,
+    pub dashboard: Dashboard,
 }
 
 /// The bound on order attempts in flight to the engine's store (`redis_max_in_flight`).

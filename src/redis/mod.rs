@@ -17,6 +17,7 @@ mod returns;
 mod sales;
 mod sales_index;
 mod split_sales;
+mod stream_age;
 mod stream_reads;
 
 pub use buckets::{BucketSurvey, OpenMove};
