@@ -54,8 +54,10 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
+# The live sale page's test renders it in a headless Chromium (installed if missing).
 test: services lint
 	@bash scripts/services.sh reset-tests
+	@bash scripts/tools.sh chromium
 	$(CARGO) test --workspace
 
 # The integration suite with the service on the local Redis Cluster (REDIS_CLUSTER_NODES). Tests
@@ -64,6 +66,7 @@ test: services lint
 # failover cost).
 test-cluster: services cluster
 	@bash scripts/services.sh reset-tests
+	@bash scripts/tools.sh chromium
 	FLASHSALE_TEST_REDIS_CLUSTER="$$(bash scripts/cluster.sh nodes | cut -d= -f2)" \
 		$(CARGO) test --test api
 	FLASHSALE_TEST_REDIS_CLUSTER="$$(bash scripts/cluster.sh nodes | cut -d= -f2)" \

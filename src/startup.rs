@@ -2,6 +2,7 @@
 use crate::buyer_auth::BuyerTokens;
 use crate::client_address::TrustedProxies;
 use crate::configuration::Settings;
+use crate::dashboard::Dashboard;
 use crate::engine::EngineFactory;
 use crate::holds;
 use crate::metrics::Metrics;
@@ -12,10 +13,11 @@ use crate::redis_gate::{self, RedisGate};
 use crate::request_id;
 use crate::retirement::{self, archive::Archive};
 use crate::routes::{self, AdminPort, RequestDeadline};
+use crate::shutdown::{self, StopHandle};
 use crate::sold_out::SoldOutCache;
 use crate::state::{AppState, OrderSlots};
 use crate::telemetry::RequestSpan;
-use actix_web::dev::{Server, ServerHandle};
+use actix_web::dev::Server;
 use actix_web::middleware::{Condition, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
@@ -36,6 +38,8 @@ pub struct Application {
     persisters: Vec<JoinHandle<()>>,
     redis_watcher: JoinHandle<()>,
     shutdown: CancellationToken,
+    /// Cancelled when the HTTP server starts to stop (see `shutdown`).
+    closing: CancellationToken,
 }
 
 impl Application {
@@ -70,6 +74,7 @@ impl Application {
         };
 
         let shutdown = CancellationToken::new();
+        let closing = CancellationToken::new();
         let persisters = if settings.persister.enabled {
             let persister_db = settings.persister_pool()?;
             let mut tasks = Persister::spawn_all(
@@ -135,6 +140,7 @@ impl Application {
             redis_gate,
             trusted_proxies: TrustedProxies::parse(&settings.trusted_proxies)?,
             archive: Archive::default(),
+            dashboard: Dashboard::new(closing.clone()),
         });
         let deadline = RequestDeadline(Duration::from_millis(settings.request_timeout_ms));
         for origin in &settings.cors_origins {
@@ -180,6 +186,7 @@ impl Application {
             persisters,
             redis_watcher,
             shutdown,
+            closing,
         })
     }
 
@@ -193,15 +200,21 @@ impl Application {
     }
 
     /// Stops the server gracefully from elsewhere (SIGTERM and Ctrl-C do the same).
-    pub fn handle(&self) -> ServerHandle {
-        self.server.handle()
+    pub fn handle(&self) -> StopHandle {
+        StopHandle {
+            server: self.server.handle(),
+            closing: self.closing.clone(),
+        }
     }
 
     /// Serves until the server is stopped, then stops the persisters and waits for each to
     /// settle the batch it holds, and stops the Redis watcher.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let sigterm = tokio::spawn(shutdown::close_on_sigterm(self.closing.clone()));
         let served = self.server.await;
+        self.closing.cancel();
         self.shutdown.cancel();
+        sigterm.await.context("the SIGTERM listener panicked")?;
         for persister in self.persisters {
             persister.await.context("a persister task panicked")?;
         }

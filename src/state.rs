@@ -2,6 +2,7 @@
 //! depend on it, so routes never import `startup`.
 use crate::buyer_auth::BuyerTokens;
 use crate::client_address::TrustedProxies;
+use crate::dashboard::Dashboard;
 use crate::error::{ApiError, Result};
 use crate::metrics::Metrics;
 use crate::rate_limit::RateLimits;
@@ -25,6 +26,7 @@ pub struct AppState {
     pub trusted_proxies: TrustedProxies,
     /// Answers for sales retired from Redis.
     pub archive: Archive,
+    pub dashboard: Dashboard,
 }
 
 /// The bound on order attempts in flight to the engine's store (`redis_max_in_flight`).

@@ -18,6 +18,7 @@ mod returns;
 mod sales;
 mod sales_index;
 mod split_sales;
+mod stream_age;
 mod stream_reads;
 mod tls;
 

@@ -96,7 +96,7 @@ async fn unacknowledged(conn: &mut PooledConnection, stream: &str) -> RedisResul
 }
 
 /// Redis's clock: `TIME` answers seconds and microseconds.
-async fn redis_time(conn: &mut PooledConnection) -> RedisResult<DateTime<Utc>> {
+pub(super) async fn redis_time(conn: &mut PooledConnection) -> RedisResult<DateTime<Utc>> {
     let (seconds, micros): (i64, u32) = redis::cmd("TIME").query_async(conn).await?;
     DateTime::from_timestamp(seconds, micros.saturating_mul(1000)).ok_or_else(|| {
         redis::RedisError::from(std::io::Error::other("Redis's TIME is out of range"))

@@ -4,6 +4,7 @@ mod admin;
 mod browsers;
 mod buckets;
 mod buyer_auth;
+mod dashboard;
 mod engines;
 mod faults;
 mod health;

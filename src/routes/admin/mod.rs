@@ -1,6 +1,7 @@
 //! The admin API under `/admin`: every route behind the bearer token.
 mod auth;
 mod create_sale;
+mod dashboard;
 mod end_sale;
 mod get_sale;
 mod list_dead_letters;
@@ -23,9 +24,20 @@ use actix_web::web;
 use serde::Serialize;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    // Before the scope, which would demand the token: the page holds no data and asks for it.
     cfg.service(
+        web::resource("/admin/dashboard")
+            .route(web::get().to(dashboard::page))
+            .default_service(method_not_allowed()),
+    )
+    .service(
         web::scope("/admin")
             .wrap(from_fn(auth::require_admin_token))
+            .service(
+                web::resource("/dashboard/events")
+                    .route(web::get().to(dashboard::events))
+                    .default_service(method_not_allowed()),
+            )
             .service(
                 web::resource("/sales")
                     .route(web::post().to(create_sale::create_sale))

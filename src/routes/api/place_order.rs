@@ -53,6 +53,12 @@ pub async fn place_order(
         Err(e) => e.code(),
     };
     state.metrics.order_attempt(outcome, started.elapsed());
+    // Per sale for the live sale page, where the metrics' label set could not grow with sales.
+    if outcome == "sold_out"
+        && let Ok(sale) = SaleId::parse(&path)
+    {
+        state.dashboard.count_sold_out(&sale);
+    }
     result.map(|(response, _)| response)
 }
 

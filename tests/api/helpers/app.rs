@@ -2,11 +2,11 @@
 //! calls tests make to it, and what they read behind its back (Redis keys, Postgres rows).
 use super::services::{drop_database, test_redis, test_settings};
 use super::{ADMIN_TOKEN, Snapshot, snapshot};
-use actix_web::dev::ServerHandle;
 use flashsale::configuration::Settings;
 use flashsale::domain::SaleId;
 use flashsale::postgres::MIGRATOR;
 use flashsale::redis::{Connection as RedisConnection, KeySpace, SaleKeys};
+use flashsale::shutdown::StopHandle;
 use flashsale::startup::Application;
 use flashsale_testkit::AdminClient;
 use redis::AsyncCommands;
@@ -26,7 +26,7 @@ pub struct TestApp {
     pub redis: RedisConnection,
     pub settings: Settings,
     pub keys: KeySpace,
-    server: ServerHandle,
+    server: StopHandle,
     running: Option<JoinHandle<anyhow::Result<()>>>,
 }
 

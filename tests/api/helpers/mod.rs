@@ -1,7 +1,8 @@
 //! Test helpers: the app on a random port with its own database and Redis prefix, the real
-//! processes and proxies fault tests drive, and the assertions every test shares.
+//! processes, proxies and browser tests drive, and the assertions every test shares.
 mod app;
 mod burst;
+mod chromium;
 mod cluster;
 mod problem;
 mod process;
@@ -12,6 +13,7 @@ mod snapshot;
 
 pub use app::{TestApp, spawn_app, spawn_app_with};
 pub use burst::wait_until_accepted;
+pub use chromium::Chromium;
 pub use cluster::LocalCluster;
 pub use problem::assert_problem;
 pub use process::{ServerProcess, reconcile_check};

@@ -1,6 +1,8 @@
-//! The real `flashsale` binary as a child process, for tests that kill it.
+//! The real `flashsale` binary as a child process, for tests that kill or stop it.
 use super::services::redis_env;
 use flashsale::configuration::Settings;
+use std::process::ExitStatus;
+use std::time::Duration;
 
 pub struct ServerProcess {
     server: flashsale_testkit::ServerProcess,
@@ -48,6 +50,11 @@ impl ServerProcess {
             address: server.base.clone(),
             server,
         }
+    }
+
+    /// SIGTERM: the exit status, or `None` if it still runs after `within`.
+    pub async fn terminate(&mut self, within: Duration) -> Option<ExitStatus> {
+        self.server.terminate(within).await.unwrap()
     }
 
     /// `kill -9`: no shutdown, no last batch, no goodbye.

@@ -4,7 +4,7 @@ use anyhow::{Context, bail};
 use std::fs::File;
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 /// How long a started server may take to answer its first request.
@@ -101,6 +101,22 @@ impl ServerProcess {
             })
             .context("no VmHWM in /proc/<pid>/status")?;
         Ok(kib * 1024)
+    }
+
+    /// SIGTERM, the graceful stop a platform sends: the exit status, or `None` if the process
+    /// still runs after `within`.
+    pub async fn terminate(&mut self, within: Duration) -> anyhow::Result<Option<ExitStatus>> {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status()?;
+        anyhow::ensure!(sent.success(), "kill -TERM {pid} failed");
+        let started = Instant::now();
+        while started.elapsed() < within {
+            if let Some(status) = self.child.try_wait()? {
+                return Ok(Some(status));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Ok(None)
     }
 
     /// `kill -9`: no shutdown, no last batch, no goodbye.
