@@ -5,6 +5,7 @@ mod cors;
 mod health;
 mod holds;
 mod metrics;
+pub mod openapi;
 
 pub use cors::{check_origin, cors};
 
@@ -55,6 +56,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(metrics::metrics)
     .configure(api::configure)
     .configure(admin::configure)
+    .configure(openapi::configure)
     .default_service(web::to(|| async { Err::<(), _>(ApiError::RouteNotFound) }));
 }
 
