@@ -2,10 +2,11 @@
 //! buyer's home.
 use super::{UserId, ValidationError};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// 1 to 64. Parses as `buckets`. Each bucket lives under its own hash tag, so on Redis Cluster
 /// the buckets of one hot sale spread over the masters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, ToSchema)]
 #[serde(transparent)]
 pub struct Buckets(u16);
 

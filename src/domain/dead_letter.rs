@@ -3,6 +3,7 @@
 use super::{Buckets, ValidationError};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use utoipa::ToSchema;
 
 /// Most dead letters listed, or named for replay, in one call.
 pub const MAX_DEAD_LETTERS_PER_CALL: usize = 100;
@@ -10,7 +11,7 @@ pub const MAX_DEAD_LETTERS_PER_CALL: usize = 100;
 /// The id of an entry of a dead-letter stream: a Redis stream id, `<milliseconds>-<sequence>`,
 /// prefixed `<bucket>/` for the dead letters of bucket 1 or above of a sale split over buckets
 /// (each bucket has its own stream, so stream ids alone could name two letters).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, ToSchema)]
 #[serde(transparent)]
 pub struct DeadLetterId(String);
 
@@ -109,7 +110,7 @@ impl DeadLetterLimit {
 }
 
 /// One entry of a sale's dead-letter stream.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct DeadLetter {
     pub id: DeadLetterId,
     /// The entry's fields as the orders stream held them (`order_id`, `user_id`, `quantity`,
@@ -122,7 +123,7 @@ pub struct DeadLetter {
 }
 
 /// What a replay did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Replayed {
     /// Entries moved back to the orders stream, for the persister to write.
     pub replayed: usize,

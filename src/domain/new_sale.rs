@@ -4,20 +4,36 @@ use super::{
 };
 use chrono::{DateTime, SubsecRound, Utc};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 /// The body of `POST /admin/sales` as sent; unknown fields are ignored.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"id": "summer-drop", "name": "Summer drop", "stock": 500, "per_user_limit": 2}))]
 pub struct NewSaleRequest {
+    /// Generated (a UUIDv7 without hyphens) when absent.
+    #[schema(pattern = "^[A-Za-z0-9_-]{1,64}$")]
     pub id: Option<String>,
+    #[schema(max_length = 200)]
     pub name: Option<String>,
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
     pub stock: i64,
+    /// Units one buyer may hold in all (1 when absent).
+    #[schema(minimum = 1, maximum = 1000)]
     pub per_user_limit: Option<i64>,
+    /// RFC 3339; now when absent. Kept to the millisecond.
+    #[schema(format = DateTime)]
     pub starts_at: Option<String>,
+    /// RFC 3339, after `starts_at`; the sale runs until sold out when absent.
+    #[schema(format = DateTime)]
     pub ends_at: Option<String>,
-    /// Any JSON value, so that a string or a fraction is refused naming the field: serde's
-    /// own type error would not name it.
+    /// Redis stock counters to split the sale over (1 when absent).
+    // Any JSON value, so that a string or a fraction is refused naming the field: serde's own
+    // type error would not name it.
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 64)]
     pub buckets: Option<serde_json::Value>,
-    /// As `buckets`: any JSON value, refused naming the field unless an integer in range.
+    /// Seconds a buyer has to pay for a hold; orders are final when absent.
+    // As `buckets`: any JSON value, refused naming the field unless an integer in range.
+    #[schema(value_type = Option<i64>, minimum = 10, maximum = 86_400)]
     pub payment_window_s: Option<serde_json::Value>,
 }
 

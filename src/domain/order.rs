@@ -3,10 +3,11 @@ use super::{IdempotencyKey, PaymentRef, PaymentWindow, Quantity, SaleId, UserId,
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::fmt;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// A UUIDv7: unique without coordination, and time-ordered so Postgres inserts stay local.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema)]
 #[serde(transparent)]
 pub struct OrderId(Uuid);
 
@@ -36,7 +37,7 @@ impl fmt::Display for OrderId {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
     /// Accepted by Redis, not yet written to Postgres.
@@ -83,7 +84,13 @@ pub struct AcceptedOrder {
     pub idempotency_key: Option<IdempotencyKey>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// An order as its buyer sees it; `expires_at` for a hold, `payment_ref` once paid.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "order_id": "019a7f3e-4c1b-7d2a-9e55-3b8f0c6d2a11", "sale_id": "summer-drop",
+    "user_id": "buyer-42", "quantity": 2, "status": "confirmed",
+    "created_at": "2026-06-01T09:00:00.123Z"
+}))]
 pub struct Order {
     pub order_id: OrderId,
     pub sale_id: SaleId,

@@ -3,9 +3,10 @@
 use super::ValidationError;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// Seconds from acceptance to the end of a hold: 10 to 86,400. Parses as `payment_window_s`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(transparent)]
 pub struct PaymentWindow(u32);
 
@@ -31,7 +32,7 @@ impl PaymentWindow {
 }
 
 /// The payment service's reference for a payment: 1 to 128 printable characters.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(transparent)]
 pub struct PaymentRef(String);
 

@@ -1,9 +1,10 @@
 //! Bounded integers of the API: how many units an order asks for, how much stock a sale has.
 use super::ValidationError;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// Units in one order, or a per-user limit: 1 to 1000. Parses as `quantity`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, ToSchema)]
 #[serde(transparent)]
 pub struct Quantity(u32);
 

@@ -2,6 +2,7 @@
 use super::{Buckets, PaymentWindow, Quantity, SaleId, StockAmount};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// What a sale is, independent of how much of it has sold. Postgres holds the authoritative
 /// copy; Redis holds the serving copy that the reservation script reads.
@@ -60,7 +61,7 @@ impl LiveSale {
 }
 
 /// Where a sale stands at a given instant, as shown to buyers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SaleState {
     Upcoming,
@@ -72,7 +73,11 @@ pub enum SaleState {
 }
 
 /// The public view of a sale: its definition plus the stock still sellable.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "summer-drop", "name": "Summer drop", "stock_total": 500, "stock_left": 498,
+    "per_user_limit": 2, "starts_at": "2026-06-01T09:00:00Z", "ends_at": null, "state": "active"
+}))]
 pub struct Sale {
     pub id: SaleId,
     pub name: String,

@@ -2,10 +2,11 @@
 use super::{Buckets, ValidationError};
 use serde::Serialize;
 use std::fmt;
+use utoipa::ToSchema;
 
 /// 1 to 64 characters of `[A-Za-z0-9_-]`. The restricted alphabet keeps ids usable inside a
 /// Redis hash tag (`{id}`) and in URLs without escaping.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, ToSchema)]
 #[serde(transparent)]
 pub struct SaleId(String);
 

@@ -2,6 +2,7 @@
 use super::{Buckets, SaleId, SaleState, ValidationError};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// Sales per page: 1 to 100, 20 when not given. Parses as `limit`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,7 +54,7 @@ impl SaleCursor {
 
 /// A sale as listed: what Postgres records, without the live stock (one Redis read per sale
 /// would make a page cost a hundred round trips; `GET /admin/sales/{id}` has it).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SaleSummary {
     pub id: SaleId,
     pub name: String,

@@ -1,10 +1,11 @@
 //! `UserId`: the buyer an order is for.
 use super::ValidationError;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// 1 to 64 characters with no control characters. Tabs are control characters, which is what
 /// lets the Redis scripts use them as field separators.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, ToSchema)]
 #[serde(transparent)]
 pub struct UserId(String);
 

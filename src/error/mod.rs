@@ -11,6 +11,7 @@ mod hold;
 mod problem;
 
 pub use hold::HoldConflict;
+pub use problem::Problem;
 
 use problem::refusal_document;
 use std::fmt;

@@ -6,16 +6,20 @@ use actix_web::ResponseError;
 use actix_web::web::Bytes;
 use serde::Serialize;
 use std::sync::LazyLock;
+use utoipa::ToSchema;
 
-#[derive(Serialize)]
-pub(super) struct Problem<'a> {
+/// An error (RFC 9457): `code` is the machine-readable reason, `detail` for people.
+#[derive(Serialize, ToSchema)]
+pub struct Problem<'a> {
+    /// `urn:flashsale:problem:<code>`.
     #[serde(rename = "type")]
     kind: String,
     title: &'a str,
+    /// The HTTP status, repeated.
     status: u16,
     detail: String,
     code: &'a str,
-    /// The request's id (see `request_id`).
+    /// The request's `X-Request-Id`.
     #[serde(skip_serializing_if = "Option::is_none")]
     instance: Option<String>,
 }

@@ -5,6 +5,7 @@ use prometheus_client::encoding::EncodeLabelSet;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::time::Instant;
+use utoipa::ToSchema;
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub(super) struct ErrorKind {
@@ -12,7 +13,7 @@ pub(super) struct ErrorKind {
 }
 
 /// Whether the persister is getting orders into Postgres, as `/readyz` shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct PersisterHealth {
     /// How long the longest-failing persister loop has been failing; 0 when none is.
     pub stalled_seconds: f64,

@@ -21,8 +21,9 @@ use crate::postgres;
 use crate::redis::RedisStore;
 use serde::Serialize;
 use sqlx::PgPool;
+use utoipa::ToSchema;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Audit {
     pub sale_id: SaleId,
     /// Postgres's, the authoritative one.

@@ -9,8 +9,9 @@ use serde::Serialize;
 use sqlx::PgPool;
 use std::cmp::Reverse;
 use std::collections::HashMap;
+use utoipa::ToSchema;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case", tag = "action")]
 pub enum Action {
     /// Nothing was wrong.

@@ -4,32 +4,84 @@
 //! (accepted orders wait in Redis for the persister), so it is reported in the body as
 //! `degraded`, with the backlog and how long the persister has been failing, not as not-ready:
 //! a readiness probe would otherwise pull every instance out of service at once.
+use crate::metrics::PersisterHealth;
 use crate::postgres;
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, web};
-use serde_json::json;
+use serde::Serialize;
 use std::time::Duration;
+use utoipa::ToSchema;
 
 const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
 
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"status": "ok"}))]
+struct Liveness {
+    /// Always `ok`: answering is the whole signal.
+    status: &'static str,
+}
+
+/// Whether this instance can take orders, and what is degraded if it can.
+#[derive(Serialize, ToSchema)]
+struct Readiness {
+    /// `ok`, `degraded` (Postgres down or the persister failing: buying goes on) or
+    /// `unavailable` (the 503).
+    status: &'static str,
+    /// `up` or `down`.
+    redis: &'static str,
+    /// `up` or `down`.
+    postgres: &'static str,
+    /// Whether Redis's data was verified against Postgres since it (re)started.
+    redis_verified: bool,
+    persister: PersisterHealth,
+    /// Accepted orders waiting in Redis for the persister; `null` when Redis did not say.
+    backlog: Option<usize>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/livez",
+    tag = "operations",
+    summary = "Liveness: the process answers",
+    responses((status = 200, description = "Alive", body = Liveness)),
+)]
 #[get("/livez")]
 pub async fn livez() -> HttpResponse {
     livez_body()
 }
 
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "operations",
+    summary = "Liveness, under its older name",
+    responses((status = 200, description = "Alive", body = Liveness)),
+)]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
     livez_body()
 }
 
 fn livez_body() -> HttpResponse {
-    HttpResponse::Ok().json(json!({ "status": "ok" }))
+    HttpResponse::Ok().json(Liveness { status: "ok" })
 }
 
 /// 200 `ok` when Redis and Postgres answer within a second and the persister is not failing;
 /// 200 `degraded` when Redis serves verified data but Postgres is down or the persister is
 /// failing (buying goes on); 503 `unavailable` when Redis does not answer or its data is not
 /// verified yet (orders would get 503).
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "operations",
+    summary = "Readiness: this instance can take orders",
+    responses(
+        (status = 200, description = "`ok` or `degraded`", body = Readiness),
+        (status = 503, description = "`unavailable`: Redis does not answer or its data is not \
+            verified yet", body = Readiness,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    ),
+)]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let redis = tokio::time::timeout(PROBE_TIMEOUT, state.redis.ping());
@@ -49,14 +101,14 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         (true, true) => "ok",
     };
     let word = |up: bool| if up { "up" } else { "down" };
-    let body = json!({
-        "status": status,
-        "redis": word(redis_up),
-        "postgres": word(postgres_up),
-        "redis_verified": verified,
-        "persister": persister,
-        "backlog": backlog.ok().and_then(Result::ok),
-    });
+    let body = Readiness {
+        status,
+        redis: word(redis_up),
+        postgres: word(postgres_up),
+        redis_verified: verified,
+        persister,
+        backlog: backlog.ok().and_then(Result::ok),
+    };
     if redis_up && verified {
         HttpResponse::Ok().json(body)
     } else {

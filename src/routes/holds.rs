@@ -5,7 +5,7 @@
 use crate::buyer_auth;
 use crate::domain::{Order, OrderId, OrderStatus, PaymentRef, SaleId};
 use crate::engine::Engine;
-use crate::error::{ApiError, HoldConflict, Result};
+use crate::error::{ApiError, HoldConflict, Problem, Result};
 use crate::holds::give_back;
 use crate::postgres;
 use crate::routes::api::find_order;
@@ -13,6 +13,7 @@ use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use std::time::Duration;
+use utoipa::ToSchema;
 
 /// How long a payment or a cancel of an order not yet in Postgres waits for it: the persister
 /// writes within a few milliseconds, unless Postgres is away (then 409 `order_pending`, retry).
@@ -29,17 +30,40 @@ enum Next {
     Answer(Result<HttpResponse>),
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct PayRequest {
+    /// The payment service's reference of the payment.
+    #[schema(min_length = 1, max_length = 128)]
     payment_ref: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct CancelRequest {
     /// Required unless buyers present tokens (then it must match the token's subject).
+    #[schema(min_length = 1, max_length = 64)]
     user_id: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/admin/sales/{sale_id}/orders/{order_id}/pay",
+    tag = "admin",
+    summary = "Record a hold's payment (called by the payment service)",
+    params(
+        ("sale_id" = String, Path, description = "The sale's id"),
+        ("order_id" = String, Path, description = "The order's id (a UUID)"),
+    ),
+    request_body = PayRequest,
+    responses(
+        (status = 200, description = "The order, `paid` (the same call again: unchanged)",
+            body = Order),
+        (status = 400, description = "`invalid_request`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`order_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`order_paid` (another reference), `order_expired`, \
+            `order_cancelled`, `order_not_a_hold`, `order_rejected`, or `order_pending` with \
+            `Retry-After`", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
 #[tracing::instrument(name = "pay order", skip_all, fields(sale_id = %path.0, order_id = %path.1))]
 pub async fn pay_order(
     path: web::Path<(String, String)>,
@@ -71,6 +95,29 @@ pub async fn pay_order(
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/sales/{sale_id}/orders/{order_id}/cancel",
+    tag = "public api",
+    summary = "Cancel a hold before it is paid; its units go back on sale",
+    params(
+        ("sale_id" = String, Path, description = "The sale's id"),
+        ("order_id" = String, Path, description = "The order's id (a UUID)"),
+    ),
+    request_body = CancelRequest,
+    responses(
+        (status = 200, description = "The order, `cancelled` (again: unchanged)", body = Order),
+        (status = 400, description = "`invalid_request`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized` (buyer tokens on)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: `user_id` is not the token's subject",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`order_not_found` (also another buyer's order)",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`order_paid`, `order_expired`, or `order_pending` with \
+            `Retry-After`", body = Problem, content_type = "application/problem+json"),
+    ),
+    security((), ("buyer_token" = [])),
+)]
 #[tracing::instrument(name = "cancel order", skip_all, fields(sale_id = %path.0, order_id = %path.1))]
 pub async fn cancel_order(
     path: web::Path<(String, String)>,

@@ -2,6 +2,14 @@
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, web};
 
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operations",
+    summary = "Prometheus metrics (OpenMetrics text)",
+    responses((status = 200, description = "The metrics", body = String,
+        content_type = "application/openmetrics-text")),
+)]
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     state

@@ -6,6 +6,7 @@ mod cors;
 mod health;
 mod holds;
 mod metrics;
+pub mod openapi;
 
 pub use admin_listener::{AdminPort, keep_admin_apart};
 pub use cors::{check_origin, cors};
@@ -57,6 +58,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(metrics::metrics)
     .configure(api::configure)
     .configure(admin::configure)
+    .configure(openapi::configure)
     .default_service(web::to(|| async { Err::<(), _>(ApiError::RouteNotFound) }));
 }
 

@@ -1,7 +1,8 @@
 //! The admin bearer token check, run before any admin handler or body parsing.
 use crate::error::ApiError;
 use crate::state::AppState;
-use actix_web::body::MessageBody;
+use actix_web::ResponseError;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::middleware::Next;
@@ -11,7 +12,7 @@ use subtle::ConstantTimeEq;
 pub async fn require_admin_token(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let expected = request
         .app_data::<web::Data<AppState>>()
         .map(|state| state.admin_token.as_bytes());
@@ -25,7 +26,10 @@ pub async fn require_admin_token(
         _ => false,
     };
     if !authorized {
-        return Err(ApiError::Unauthorized.into());
+        // Answered here rather than returned as an error, so the request's id is still known
+        // to the document (see `request_id`).
+        let refused = ApiError::Unauthorized.error_response();
+        return Ok(request.into_response(refused).map_into_right_body());
     }
-    next.call(request).await
+    Ok(next.call(request).await?.map_into_left_body())
 }

@@ -1,16 +1,22 @@
 //! `POST /admin/sales`: records a sale in Postgres and makes it sellable in Redis.
 use crate::domain::{Buckets, NewSale, NewSaleRequest, Refusal, Sale};
 use crate::engine::Engine;
-use crate::error::{ApiError, Result};
+use crate::error::{ApiError, Problem, Result};
 use crate::postgres;
 use crate::reconcile;
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// The answer: the public view, plus the split an operator asked for.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = SaleCreated, example = json!({
+    "id": "summer-drop", "name": "Summer drop", "stock_total": 500, "stock_left": 500,
+    "per_user_limit": 2, "starts_at": "2026-06-01T09:00:00Z", "ends_at": null, "state": "active",
+    "buckets": 1
+}))]
 struct Created {
     #[serde(flatten)]
     sale: Sale,
@@ -22,6 +28,21 @@ struct Created {
 /// exists in Postgres and is not sold until the request is retried (a sale with an `id` and the
 /// same definition is recognised as the same create and completed) or preloaded. Loading never
 /// wipes a live sale, so a retry can never erase orders a first try already accepted.
+#[utoipa::path(
+    post,
+    path = "/admin/sales",
+    tag = "admin",
+    summary = "Create a sale and preload its stock into Redis",
+    request_body = NewSaleRequest,
+    responses(
+        (status = 201, description = "Created (also a retry of the same definition)",
+            body = Created,
+            headers(("Location" = String, description = "The sale's public URL"))),
+        (status = 400, description = "`invalid_request`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`sale_exists`: another definition under this id",
+            body = Problem, content_type = "application/problem+json"),
+    ),
+)]
 #[tracing::instrument(name = "create sale", skip_all, fields(sale_id = tracing::field::Empty))]
 pub async fn create_sale(
     body: web::Json<NewSaleRequest>,

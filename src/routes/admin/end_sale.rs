@@ -3,7 +3,7 @@
 use super::{AdminSale, find_sale};
 use crate::domain::Refusal;
 use crate::engine::Engine;
-use crate::error::{ApiError, Result};
+use crate::error::{ApiError, Problem, Result};
 use crate::postgres;
 use crate::redis::Ending;
 use crate::state::AppState;
@@ -18,6 +18,19 @@ use actix_web::{HttpResponse, web};
 /// ended. A preload racing this call may have loaded it open in between: it checks Postgres
 /// again after loading, and this call checks Redis again after recording, so one of the two
 /// brings the end to Redis.
+#[utoipa::path(
+    post,
+    path = "/admin/sales/{sale_id}/end",
+    tag = "admin",
+    summary = "End a sale now, for good (ending again is a no-op)",
+    params(("sale_id" = String, Path, description = "The sale's id")),
+    responses(
+        (status = 200, description = "The admin view, `state: ended`", body = AdminSale),
+        (status = 400, description = "`invalid_request`: a malformed id", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 404, description = "`sale_not_found`", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
 #[tracing::instrument(name = "end sale", skip_all, fields(sale_id = %path))]
 pub async fn end_sale(
     path: web::Path<String>,

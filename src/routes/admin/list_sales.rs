@@ -1,10 +1,11 @@
 //! `GET /admin/sales?limit=&cursor=`: every sale, newest first, a page at a time.
 use crate::domain::{PageLimit, SaleCursor, SaleSummary};
-use crate::error::Result;
+use crate::error::{Problem, Result};
 use crate::postgres;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 #[derive(Debug, Deserialize)]
 pub struct ListQuery {
@@ -12,13 +13,28 @@ pub struct ListQuery {
     cursor: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct SalePage {
     sales: Vec<SaleSummary>,
     /// Pass as `cursor` for the next page; `null` on the last page.
     next_cursor: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/admin/sales",
+    tag = "admin",
+    summary = "Every sale, newest first, a page at a time",
+    params(
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size (20)"),
+        ("cursor" = Option<String>, Query, description = "The previous page's `next_cursor`"),
+    ),
+    responses(
+        (status = 200, description = "A page of sales", body = SalePage),
+        (status = 400, description = "`invalid_request`: a bad limit or cursor", body = Problem,
+            content_type = "application/problem+json"),
+    ),
+)]
 #[tracing::instrument(name = "list sales", skip_all)]
 pub async fn list_sales(
     query: web::Query<ListQuery>,

@@ -22,6 +22,27 @@ use crate::state::AppState;
 use actix_web::middleware::from_fn;
 use actix_web::web;
 use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The admin API's part of the document, listed beside the registrations it must match.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    create_sale::create_sale,
+    list_sales::list_sales,
+    get_sale::get_sale,
+    list_dead_letters::list_dead_letters,
+    replay_dead_letters::replay_dead_letters,
+    preload::preload,
+    reconcile::reconcile,
+    restock::restock,
+    pause::pause,
+    resume::resume,
+    super::holds::pay_order,
+    end_sale::end_sale,
+    dashboard::page::page,
+    dashboard::events::events
+))]
+pub struct AdminDoc;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     // Before the scope, which would demand the token: the page holds no data and asks for it.
@@ -106,7 +127,14 @@ pub async fn find_sale(state: &AppState, path: &str) -> Result<SaleDefinition> {
 }
 
 /// A sale as operators see it: the public view plus where its accepted quantity stands.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "summer-drop", "name": "Summer drop", "stock_total": 500, "stock_left": 498,
+    "per_user_limit": 2, "starts_at": "2026-06-01T09:00:00Z", "ends_at": null, "state": "active",
+    "buckets": 1, "reserved": 2, "confirmed": 2, "pending": 0, "rejected": 0,
+    "awaiting_payment": 0, "paid": 0, "expired": 0, "cancelled": 0, "returning": 0,
+    "loaded": true, "retired": false, "dead_letters": 0
+}))]
 pub struct AdminSale {
     #[serde(flatten)]
     pub sale: Sale,

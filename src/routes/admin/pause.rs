@@ -3,11 +3,24 @@
 use super::{AdminSale, find_sale};
 use crate::domain::Refusal;
 use crate::engine::Engine;
-use crate::error::{ApiError, Result};
+use crate::error::{ApiError, Problem, Result};
 use crate::postgres;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 
+#[utoipa::path(
+    post,
+    path = "/admin/sales/{sale_id}/pause",
+    tag = "admin",
+    summary = "Pause a sale on every instance (attempts get 503 `sale_paused`)",
+    params(("sale_id" = String, Path, description = "The sale's id")),
+    responses(
+        (status = 200, description = "The admin view, `state: paused`", body = AdminSale),
+        (status = 400, description = "`invalid_request`: a malformed id", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 404, description = "`sale_not_found`", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
 #[tracing::instrument(name = "pause sale", skip_all, fields(sale_id = %path))]
 pub async fn pause(
     path: web::Path<String>,

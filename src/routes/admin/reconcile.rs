@@ -3,13 +3,14 @@
 use super::find_sale;
 use crate::domain::{Refusal, SaleId};
 use crate::engine::Engine;
-use crate::error::{ApiError, Result};
+use crate::error::{ApiError, Problem, Result};
 use crate::reconcile::{self, Action, Audit};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
+use utoipa::ToSchema;
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Reconciled {
     found: Audit,
     #[serde(flatten)]
@@ -17,6 +18,19 @@ struct Reconciled {
     after: Audit,
 }
 
+#[utoipa::path(
+    post,
+    path = "/admin/sales/{sale_id}/reconcile",
+    tag = "admin",
+    summary = "Check a sale's invariants and repair its live counters",
+    params(("sale_id" = String, Path, description = "The sale's id")),
+    responses(
+        (status = 200, description = "What was found, what was done, and the audit after", body = Reconciled),
+        (status = 400, description = "`invalid_request`: a malformed id", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 404, description = "`sale_not_found`", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
 #[tracing::instrument(name = "reconcile sale", skip_all, fields(sale_id = %path))]
 pub async fn reconcile(
     path: web::Path<String>,

@@ -3,21 +3,37 @@
 //! Each is moved in one atomic step, and the write is idempotent on the order id, so a retried
 //! replay, or the replay of an order Postgres already holds, adds nothing.
 use super::find_sale;
-use crate::domain::DeadLetterId;
-use crate::error::{ApiError, Result};
+use crate::domain::{DeadLetterId, Replayed};
+use crate::error::{ApiError, Problem, Result};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ReplayRequest {
+    /// 1 to 100 dead-letter ids; all of the sale's when absent.
     ids: Option<Vec<String>>,
 }
 
 /// The body is optional: none (or `{}`) replays every dead letter of the sale. A body that is
 /// present but malformed, or names a field other than `ids`, is refused rather than read as
 /// "all".
+#[utoipa::path(
+    post,
+    path = "/admin/sales/{sale_id}/dead-letters/replay",
+    tag = "admin",
+    summary = "Move dead letters back to the orders stream (none or `{}`: all of them)",
+    params(("sale_id" = String, Path, description = "The sale's id")),
+    request_body(content = Option<ReplayRequest>, description = "Optional: none replays them all"),
+    responses(
+        (status = 200, description = "What the replay did", body = Replayed),
+        (status = 400, description = "`invalid_request`: a malformed id", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 404, description = "`sale_not_found`", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
 #[tracing::instrument(name = "replay dead letters", skip_all, fields(sale_id = %path))]
 pub async fn replay_dead_letters(
     path: web::Path<String>,

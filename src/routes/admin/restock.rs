@@ -2,14 +2,16 @@
 use super::AdminSale;
 use crate::domain::{IdempotencyKey, Refusal, SaleId, StockIncrease};
 use crate::engine::Engine;
-use crate::error::{ApiError, Result};
+use crate::error::{ApiError, Problem, Result};
 use crate::postgres;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct RestockRequest {
+    #[schema(minimum = 1, maximum = 1_000_000_000)]
     quantity: i64,
 }
 
@@ -17,6 +19,28 @@ pub struct RestockRequest {
 /// total (an absolute, raise-only write), so whatever fails or times out half-way, Redis never
 /// sells stock Postgres does not know. A restock sent with an `Idempotency-Key` is applied once
 /// however often it is retried; a retry after a failure brings Redis up to date.
+#[utoipa::path(
+    post,
+    path = "/admin/sales/{sale_id}/restock",
+    tag = "admin",
+    summary = "Add stock to a sale",
+    params(
+        ("sale_id" = String, Path, description = "The sale's id"),
+        ("Idempotency-Key" = Option<String>, Header,
+            description = "Applies the restock once however often it is retried"),
+    ),
+    request_body = RestockRequest,
+    responses(
+        (status = 200, description = "The admin view", body = AdminSale),
+        (status = 400, description = "`invalid_request`: a malformed id", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 404, description = "`sale_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`idempotency_key_reused` with another quantity",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`: Postgres may have it and Redis not yet; \
+            retry with the same `Idempotency-Key`", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
 #[tracing::instrument(name = "restock sale", skip_all, fields(sale_id = %path))]
 pub async fn restock(
     path: web::Path<String>,

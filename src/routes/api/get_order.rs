@@ -1,10 +1,26 @@
 //! `GET /api/sales/{id}/orders/{order_id}`: where an order stands.
 use crate::domain::{Order, OrderId, SaleId};
-use crate::error::{ApiError, Result};
+use crate::error::{ApiError, Problem, Result};
 use crate::postgres;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 
+#[utoipa::path(
+    get,
+    path = "/api/sales/{sale_id}/orders/{order_id}",
+    tag = "public api",
+    summary = "Where an order stands",
+    params(
+        ("sale_id" = String, Path, description = "The sale's id"),
+        ("order_id" = String, Path, description = "The order's id (a UUID)"),
+    ),
+    responses(
+        (status = 200, description = "The order", body = Order),
+        (status = 400, description = "`invalid_request`: a malformed sale id", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 404, description = "`order_not_found`", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
 #[tracing::instrument(name = "get order", skip_all, fields(sale_id = %path.0, order_id = %path.1))]
 pub async fn get_order(
     path: web::Path<(String, String)>,

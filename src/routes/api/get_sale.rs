@@ -2,11 +2,30 @@
 //! retired from Redis).
 use crate::domain::{Refusal, Sale, SaleId};
 use crate::engine::Engine;
-use crate::error::{ApiError, Result};
+use crate::error::{ApiError, Problem, Result};
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 
+#[utoipa::path(
+    get,
+    path = "/api/sales/{sale_id}",
+    tag = "public api",
+    summary = "A sale as buyers see it",
+    params(("sale_id" = String, Path, description = "The sale's id")),
+    responses(
+        (status = 200, description = "The sale", body = Sale,
+            headers(("Cache-Control" = String, description = "`public, max-age=1`"))),
+        (status = 400, description = "`invalid_request`: a malformed id", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 404, description = "`sale_not_found`", body = Problem, content_type = "application/problem+json",
+            example = json!({
+                "type": "urn:flashsale:problem:sale_not_found", "title": "Not Found",
+                "status": 404, "detail": "No sale has this id.", "code": "sale_not_found",
+                "instance": "0192f3c4-8d1e-7b6a-a1f0-5c2e9d4b7a10"
+            })),
+    ),
+)]
 #[tracing::instrument(name = "get sale", skip_all, fields(sale_id = %path))]
 pub async fn get_sale(
     path: web::Path<String>,

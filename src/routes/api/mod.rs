@@ -8,6 +8,16 @@ pub(crate) use get_order::find_order;
 use super::method_not_allowed;
 use actix_web::web;
 
+/// The public API's part of the document, listed beside the registrations it must match.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    place_order::place_order,
+    get_sale::get_sale,
+    get_order::get_order,
+    super::holds::cancel_order
+))]
+pub struct ApiDoc;
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     // The order route first: actix tries resources in order, each dynamic one with a regex,
     // and this is the route a flash sale's storm hits.

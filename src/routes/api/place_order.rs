@@ -5,7 +5,7 @@ use crate::domain::{
     UserId,
 };
 use crate::engine::Engine;
-use crate::error::{ApiError, Result};
+use crate::error::{ApiError, Problem, Result};
 use crate::routes::ReservationSent;
 use crate::state::AppState;
 use actix_web::http::header;
@@ -13,15 +13,26 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
+use utoipa::ToSchema;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"user_id": "buyer-42", "quantity": 2}))]
 pub struct OrderRequest {
     /// Required unless buyers present tokens (then it must match the token's subject).
+    #[schema(min_length = 1, max_length = 64)]
     user_id: Option<String>,
+    /// 1 when absent.
+    #[schema(minimum = 1, maximum = 1000)]
     quantity: Option<i64>,
 }
 
-#[derive(Serialize)]
+/// The order Redis accepted; the persister writes it to Postgres within milliseconds.
+#[derive(Serialize, ToSchema)]
+#[schema(as = OrderAccepted, example = json!({
+    "order_id": "019a7f3e-4c1b-7d2a-9e55-3b8f0c6d2a11", "sale_id": "summer-drop",
+    "user_id": "buyer-42", "quantity": 2, "status": "pending",
+    "created_at": "2026-06-01T09:00:00.123Z"
+}))]
 struct Accepted<'a> {
     order_id: OrderId,
     sale_id: &'a SaleId,
@@ -31,6 +42,47 @@ struct Accepted<'a> {
     created_at: DateTime<Utc>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/sales/{sale_id}/orders",
+    tag = "public api",
+    summary = "Place an order (the hot path: one Redis script decides it)",
+    params(
+        ("sale_id" = String, Path, description = "The sale's id"),
+        ("Idempotency-Key" = Option<String>, Header,
+            description = "1–128 visible ASCII: a retry with the same key gets the original 202"),
+    ),
+    request_body = OrderRequest,
+    responses(
+        (status = 202, description = "Accepted, pending persistence", body = Accepted,
+            headers(("Location" = String, description = "The order's URL"))),
+        (status = 400, description = "`invalid_request`", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`: buyer tokens are on and none valid was sent",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: `user_id` is not the token's subject",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`sale_not_found`", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 409, description = "`sold_out`, `insufficient_stock`, \
+            `purchase_limit_exceeded`, `sale_not_started` or `sale_ended`",
+            body = Problem, content_type = "application/problem+json",
+            example = json!({
+                "type": "urn:flashsale:problem:sold_out", "title": "Conflict", "status": 409,
+                "detail": "The sale is sold out.", "code": "sold_out",
+                "instance": "0192f3c4-8d1e-7b6a-a1f0-5c2e9d4b7a10"
+            })),
+        (status = 422, description = "`idempotency_key_reused` for another quantity",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`", body = Problem,
+            content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "`sale_paused`, or `unavailable` (retry with the same \
+            `Idempotency-Key`)", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    ),
+    security((), ("buyer_token" = [])),
+)]
 #[tracing::instrument(
     name = "place order",
     skip_all,

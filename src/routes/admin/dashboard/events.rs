@@ -15,6 +15,19 @@ use tokio_util::sync::CancellationToken;
 
 type Frames = watch::Receiver<Option<Bytes>>;
 
+#[utoipa::path(
+    get,
+    path = "/admin/dashboard/events",
+    tag = "admin",
+    summary = "Server-Sent Events: a snapshot of the active sales every second",
+    description = "Each `data:` message is `{\"at\", \"backlog\", \"persister\": \
+        {\"stalled_seconds\", \"last_error\"}, \"sales\": [admin view + \"lag_seconds\", \
+        \"sold_out_answers\"]}`; the stream ends when the server starts to stop.",
+    responses(
+        (status = 200, description = "The event stream", content_type = "text/event-stream",
+            body = String),
+    ),
+)]
 pub async fn events(state: web::Data<AppState>, engine: web::Data<Engine>) -> HttpResponse {
     let (frames, start_feed) = state.dashboard.subscribe();
     if start_feed {

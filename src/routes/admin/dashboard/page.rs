@@ -15,6 +15,17 @@ const PAGE: &str = include_str!("../../../../assets/dashboard.html");
 
 static POLICY: LazyLock<String> = LazyLock::new(|| policy(PAGE));
 
+#[utoipa::path(
+    get,
+    path = "/admin/dashboard",
+    tag = "admin",
+    summary = "The live sale page (no token: it holds no data and asks for the token)",
+    responses(
+        (status = 200, description = "One self-contained HTML page, under a Content-Security-Policy \
+            allowing only its own inline script and style", content_type = "text/html",
+            body = String),
+    ),
+)]
 pub async fn page() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
