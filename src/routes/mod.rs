@@ -7,6 +7,7 @@ mod holds;
 mod metrics;
 
 pub use cors::{check_origin, cors};
+pub use metrics::count_responses;
 
 use crate::error::ApiError;
 use actix_web::ResponseError;

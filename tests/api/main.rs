@@ -9,6 +9,7 @@ mod faults;
 mod health;
 mod helpers;
 mod holds;
+mod metrics;
 mod operated;
 mod orders;
 mod persister;

@@ -1,14 +1,16 @@
 //! `POST /api/sales/{id}/orders`: the hot path. One Redis script call decides the order.
 use crate::buyer_auth;
 use crate::domain::{
-    IdempotencyKey, OrderAttempt, OrderId, OrderStatus, Quantity, Reservation, SaleId, UserId,
+    IdempotencyKey, OrderAttempt, OrderId, OrderStatus, Quantity, Refusal, Reservation, SaleId,
+    UserId,
 };
 use crate::engine::Engine;
 use crate::error::{ApiError, Result};
+use crate::metrics::OrderClass;
 use crate::routes::ReservationSent;
 use crate::state::AppState;
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
@@ -51,7 +53,17 @@ pub async fn place_order(
         Err(ApiError::Overloaded) => "shed",
         Err(e) => e.code(),
     };
-    state.metrics.order_attempt(outcome, started.elapsed());
+    let class = match &result {
+        Ok(_) => OrderClass::Accepted,
+        Err(ApiError::Refused(Refusal::SoldOut | Refusal::InsufficientStock)) => {
+            OrderClass::SoldOut
+        }
+        Err(e) if e.status_code().is_server_error() => OrderClass::Error,
+        Err(_) => OrderClass::Rejected,
+    };
+    state
+        .metrics
+        .order_attempt(outcome, class, started.elapsed());
     result.map(|(response, _)| response)
 }
 
