@@ -1,8 +1,8 @@
 //! The persister's lag and backlog, read from Redis at each scrape: they grow while Postgres
 //! is unreachable (the old per-loop gauge froze then, or was zeroed by an idle loop) and fall
-//! to 0 once every order is in Postgres.
-use super::sample;
-use crate::helpers::{TcpProxy, spawn_app_with};
+//! to 0 once every order is in Postgres; without Redis they are absent, and `redis_up` is 0.
+use super::{sample, scrape};
+use crate::helpers::{RedisProcess, TcpProxy, spawn_app_with, use_single_redis};
 use serde_json::json;
 use std::time::Duration;
 
@@ -52,4 +52,29 @@ async fn lag_grows_while_postgres_is_down_and_falls_to_zero_once_persisted() {
         Some(0.0)
     );
     assert_eq!(sample(&app, "flashsale_orders_pending").await, Some(0.0));
+}
+
+/// Redis gone: `redis_up` says so, and the figures only Redis knows are absent, not stale.
+#[tokio::test]
+async fn without_redis_the_scrape_says_so_and_shows_no_stale_figures() {
+    let mut redis = RedisProcess::start().await;
+    let url = redis.url();
+    let app = spawn_app_with(|s| use_single_redis(s, url)).await;
+    app.create_sale("unseen", 10, json!({})).await;
+    assert_eq!(sample(&app, "flashsale_redis_up").await, Some(1.0));
+
+    redis.shutdown().await;
+
+    let text = scrape(&app).await;
+    assert!(text.contains("flashsale_redis_up 0"), "{text}");
+    for absent in [
+        "flashsale_persister_lag_seconds ",
+        "flashsale_orders_pending ",
+        "sale=\"unseen\"",
+    ] {
+        assert!(
+            !text.contains(absent),
+            "{absent} is not shown without Redis: {text}"
+        );
+    }
 }
