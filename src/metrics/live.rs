@@ -44,10 +44,16 @@ pub async fn read(redis: &RedisStore, db: &PgPool) -> Reading {
     let confirmed =
         match tokio::time::timeout(READ_TIMEOUT, postgres::gauges::confirmed(db, &ids)).await {
             Ok(Ok(confirmed)) => Some(confirmed),
-            _ => None,
+            Ok(Err(e)) => {
+                tracing::warn!(error = ?e, "metrics: reading confirmed quantities failed");
+                None
+            }
+            Err(_) => {
+                tracing::warn!("metrics: Postgres did not answer within {READ_TIMEOUT:?}");
+                None
+            }
         };
     Reading {
-        redis_up: true,
         backlog: Some(backlog),
         sales: sales
             .into_iter()

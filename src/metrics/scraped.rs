@@ -14,9 +14,7 @@ use std::time::Duration;
 /// What one scrape read.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Reading {
-    /// Redis answered the scrape's reads.
-    pub redis_up: bool,
-    /// `None` when Redis did not answer.
+    /// `None` when Redis did not answer the scrape's reads (`redis_up` 0).
     pub backlog: Option<Backlog>,
     /// Active sales (loaded in Redis, not ended), by id, at most `live::MAX_SALES`.
     pub sales: Vec<SaleFigures>,
@@ -25,9 +23,10 @@ pub struct Reading {
 /// Over every sale (and bucket) in the persisters' index.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Backlog {
-    /// Accepted orders not yet in Postgres.
+    /// Accepted orders not yet in Postgres, dead letters included.
     pub orders: u64,
-    /// Age of the oldest of them (0 when there is none), by Redis's clock.
+    /// Age of the oldest of them still to be written (dead letters wait for an operator, not
+    /// for the persister: they have their own gauge), by Redis's clock; 0 when there is none.
     pub oldest: Duration,
     pub dead_letters: u64,
 }
@@ -57,7 +56,7 @@ impl Collector for Scraped {
             &mut encoder,
             "redis_up",
             "1 when Redis answered this scrape's reads (the per-sale figures need it).",
-            i64::from(reading.redis_up),
+            i64::from(reading.backlog.is_some()),
         )?;
         if let Some(backlog) = &reading.backlog {
             let lag = ConstGauge::new(backlog.oldest.as_secs_f64());
