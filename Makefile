@@ -4,11 +4,12 @@ SHELL := /bin/bash
 CARGO ?= cargo
 DEMO_ARGS ?=
 
-.PHONY: help services services-stop cluster cluster-stop build migrate demo serve test test-cluster test-tls chaos fmt lint k6 bench bench-cluster bench-scaling
+.PHONY: help services services-stop cluster cluster-stop build migrate demo serve test test-cluster test-tls chaos fmt lint lint-deploy k6 bench bench-cluster bench-scaling
 
 help:
 	@echo "make demo           services up, build, run a flash sale, print the result"
-	@echo "make test           services up, fmt check, clippy, all tests"
+	@echo "make test           services up, fmt check, clippy, deploy/ checks, all tests"
+	@echo "make lint-deploy    alert rules checked and unit-tested (promtool), dashboard parsed"
 	@echo "make serve          services up, migrate, run the service on 127.0.0.1:8080"
 	@echo "make chaos          the long fault tests (server killed mid-burst, Postgres outage)"
 	@echo "make bench          every engine against the HTTP ceiling, one table (bench-results/)"
@@ -54,8 +55,13 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
+# The alert rules and their unit tests (promtool, installed from Debian if missing), the
+# dashboard's JSON and its queries (scripts/check_deploy.sh).
+lint-deploy:
+	@bash scripts/check_deploy.sh
+
 # The live sale page's test renders it in a headless Chromium (installed if missing).
-test: services lint
+test: services lint lint-deploy
 	@bash scripts/services.sh reset-tests
 	@bash scripts/tools.sh chromium
 	$(CARGO) test --workspace

@@ -1,21 +1,21 @@
 #!/usr/bin/env bash
-# Installs the tools some tests drive, when they are missing (idempotent).
-#
-#   scripts/tools.sh chromium   the headless browser the dashboard test renders the page in
+# Tools the checks need besides cargo, installed from Debian when missing (as root; otherwise it
+# says what to run). Idempotent: `bash scripts/tools.sh promtool chromium` does nothing when they
+# are there.
+#   promtool   checks and unit-tests deploy/prometheus/ (Debian package `prometheus`)
+#   chromium   the headless browser the dashboard test renders the live sale page in
 set -euo pipefail
-
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-log() { printf 'tools: %s\n' "$*" >&2; }
-
+root="$(cd "$(dirname "$0")/.." && pwd)"
+log() { echo "tools: $*" >&2; }
 # shellcheck source=scripts/apt.sh
 source "$root/scripts/apt.sh"
 
-case "${1:-}" in
-  chromium)
-    command -v chromium >/dev/null 2>&1 || apt_install chromium
-    ;;
-  *)
-    echo "usage: $0 chromium" >&2
-    exit 2
-    ;;
-esac
+for tool in "$@"; do
+  case "$tool" in
+    # Only promtool is wanted: no recommended node exporter, and the package's own Prometheus
+    # server is not left running (a container has no init to have started it).
+    promtool) command -v promtool >/dev/null || apt_install --no-install-recommends prometheus ;;
+    chromium) command -v chromium >/dev/null || apt_install chromium ;;
+    *) log "unknown tool: $tool"; exit 2 ;;
+  esac
+done

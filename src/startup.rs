@@ -158,6 +158,7 @@ impl Application {
                     !cors_origins.is_empty(),
                     routes::cors(&cors_origins),
                 ))
+                .wrap(from_fn(routes::count_responses))
                 .wrap(from_fn(request_id::middleware))
                 .wrap(TracingLogger::<RequestSpan>::new())
                 .app_data(state.clone())

@@ -1,31 +1,28 @@
-//! Prometheus metrics, served as text at `GET /metrics`.
-use prometheus_client::encoding::EncodeLabelSet;
+//! Prometheus metrics, served as text at `GET /metrics`: counters and histograms updated as
+//! things happen, figures read from Redis and Postgres when scraped (`live`, `scraped`), the
+//! build's version and the process's own metrics (`process`).
+use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
+use prometheus_client::metrics::MetricType;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
-use prometheus_client::metrics::gauge::Gauge;
-use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
+use prometheus_client::metrics::info::Info;
 use prometheus_client::registry::Registry;
+use std::fmt;
 use std::sync::Mutex;
 use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
-#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct Outcome {
-    outcome: &'static str,
-}
-
-#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct Status {
-    status: &'static str,
-}
-
-#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct Limit {
-    limit: &'static str,
-}
-
+mod labels;
+pub mod live;
+#[cfg(target_os = "linux")]
+mod process;
+mod scraped;
 mod stalls;
 
+pub use labels::OrderClass;
+use labels::{Build, Class, Histograms, Limit, Outcome, Status, order_histogram};
+pub use scraped::Reading;
 pub use stalls::PersisterHealth;
 use stalls::{ErrorKind, Stalls};
 
@@ -34,11 +31,10 @@ use stalls::{ErrorKind, Stalls};
 pub struct Metrics {
     registry: Registry,
     order_attempts: Family<Outcome, Counter>,
-    order_duration: Histogram,
-    orders_pending: Gauge,
+    order_duration: Histograms,
+    http_responses: Family<Class, Counter>,
     persister_batches: Family<Outcome, Counter>,
     persister_orders: Family<Status, Counter>,
-    persister_lag: Gauge<f64, AtomicU64>,
     dead_letters: Counter,
     persister_stalled: Gauge<f64, AtomicU64>,
     persister_last_error: Family<ErrorKind, Gauge>,
@@ -47,17 +43,16 @@ pub struct Metrics {
     hold_transitions: Family<Status, Counter>,
     hold_sweep_lag: Gauge<f64, AtomicU64>,
     stalls: Mutex<Stalls>,
+    scraped: scraped::Scraped,
 }
 
 impl Default for Metrics {
     fn default() -> Self {
         let order_attempts = Family::<Outcome, Counter>::default();
-        // 100 µs to about 3.3 s.
-        let order_duration = Histogram::new(exponential_buckets(0.0001, 2.0, 16));
-        let orders_pending = Gauge::default();
+        let order_duration = Histograms::new_with_constructor(order_histogram);
+        let http_responses = Family::<Class, Counter>::default();
         let persister_batches = Family::<Outcome, Counter>::default();
         let persister_orders = Family::<Status, Counter>::default();
-        let persister_lag = Gauge::<f64, AtomicU64>::default();
         let dead_letters = Counter::default();
         let persister_stalled = Gauge::<f64, AtomicU64>::default();
         let persister_last_error = Family::<ErrorKind, Gauge>::default();
@@ -66,7 +61,25 @@ impl Default for Metrics {
         let hold_transitions = Family::<Status, Counter>::default();
         let hold_sweep_lag = Gauge::<f64, AtomicU64>::default();
 
-        let mut registry = Registry::with_prefix("flashsale");
+        let scraped = scraped::Scraped::default();
+        let mut root = Registry::default();
+        #[cfg(target_os = "linux")]
+        root.register_collector(Box::new(process::ProcessCollector));
+        let registry = root.sub_registry_with_prefix("flashsale");
+        registry.register_collector(Box::new(scraped.clone()));
+        registry.register(
+            "build",
+            "The running build: its version, and its commit when the build was given one",
+            Info::new(Build {
+                version: env!("CARGO_PKG_VERSION"),
+                commit: option_env!("FLASHSALE_BUILD_COMMIT").unwrap_or("unknown"),
+            }),
+        );
+        registry.register(
+            "http_responses",
+            "HTTP responses by status class (2xx, 3xx, 4xx, 5xx)",
+            http_responses.clone(),
+        );
         registry.register(
             "order_attempts",
             "Order attempts by outcome (accepted, replayed, or the error code)",
@@ -74,13 +87,8 @@ impl Default for Metrics {
         );
         registry.register(
             "order_duration_seconds",
-            "Time to answer an order attempt",
+            "Time to answer an order attempt, by outcome class (accepted, sold_out, rejected, error)",
             order_duration.clone(),
-        );
-        registry.register(
-            "orders_pending",
-            "Accepted orders not yet in Postgres, over all sales' streams",
-            orders_pending.clone(),
         );
         registry.register(
             "persister_batches",
@@ -91,11 +99,6 @@ impl Default for Metrics {
             "persister_orders",
             "Orders the persister wrote, by status (confirmed, rejected, duplicate)",
             persister_orders.clone(),
-        );
-        registry.register(
-            "persister_lag_seconds",
-            "Age of the oldest order in the last batch written",
-            persister_lag.clone(),
         );
         registry.register(
             "persister_dead_letters",
@@ -133,7 +136,9 @@ impl Default for Metrics {
             hold_sweep_lag.clone(),
         );
         Self {
-            registry,
+            registry: root,
+            scraped,
+            http_responses,
             hold_transitions,
             hold_sweep_lag,
             dead_letters,
@@ -144,20 +149,33 @@ impl Default for Metrics {
             stalls: Mutex::default(),
             order_attempts,
             order_duration,
-            orders_pending,
             persister_batches,
             persister_orders,
-            persister_lag,
         }
     }
 }
 
 impl Metrics {
-    pub fn order_attempt(&self, outcome: &'static str, took: Duration) {
+    pub fn order_attempt(&self, outcome: &'static str, class: OrderClass, took: Duration) {
         self.order_attempts
             .get_or_create(&Outcome { outcome })
             .inc();
-        self.order_duration.observe(took.as_secs_f64());
+        self.order_duration
+            .get_or_create(&Outcome {
+                outcome: class.label(),
+            })
+            .observe(took.as_secs_f64());
+    }
+
+    pub fn http_response(&self, status: u16) {
+        let class = match status / 100 {
+            1 => "1xx",
+            2 => "2xx",
+            3 => "3xx",
+            4 => "4xx",
+            _ => "5xx",
+        };
+        self.http_responses.get_or_create(&Class { class }).inc();
     }
 
     pub fn persister_batch(&self, ok: bool) {
@@ -187,17 +205,8 @@ impl Metrics {
         self.dead_letters.inc_by(count as u64);
     }
 
-    pub fn set_persister_lag(&self, lag: Duration) {
-        self.persister_lag.set(lag.as_secs_f64());
-    }
-
     pub fn set_redis_verified(&self, verified: bool) {
         self.redis_verified.set(i64::from(verified));
-    }
-
-    pub fn set_orders_pending(&self, pending: usize) {
-        self.orders_pending
-            .set(i64::try_from(pending).unwrap_or(i64::MAX));
     }
 
     /// Sizes of the per-buyer and per-IP limiters' maps, read when scraped.
@@ -209,6 +218,12 @@ impl Metrics {
         }
     }
 
+    /// The figures read at scrape time (see `live::read`) that `render` shows next, in place of
+    /// the previous scrape's.
+    pub fn set_reading(&self, reading: Reading) {
+        *self.scraped.0.lock().unwrap_or_else(|e| e.into_inner()) = reading;
+    }
+
     pub fn render(&self) -> String {
         // The stall grows between failures (retries back off to 5 s): measured when scraped.
         self.persister_stalled
@@ -218,4 +233,9 @@ impl Metrics {
         let _ = prometheus_client::encoding::text::encode(&mut text, &self.registry);
         text
     }
+}
+
+/// A gauge computed for this scrape, for the collectors.
+fn gauge(encoder: &mut DescriptorEncoder, name: &str, help: &str, value: i64) -> fmt::Result {
+    ConstGauge::new(value).encode(encoder.encode_descriptor(name, help, None, MetricType::Gauge)?)
 }

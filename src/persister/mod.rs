@@ -17,7 +17,7 @@ use crate::configuration::PersisterSettings;
 use crate::domain::SaleBatch;
 use crate::metrics::Metrics;
 use crate::postgres;
-use crate::redis::{RedisStore, entry_time};
+use crate::redis::RedisStore;
 use anyhow::Context;
 use reader::{ReaderSettings, StreamReader};
 use sqlx::PgPool;
@@ -69,7 +69,6 @@ impl Persister {
                 block: Duration::from_millis(settings.block_ms),
                 claim_idle: Duration::from_millis(settings.claim_idle_ms),
             },
-            metrics.clone(),
         );
         Self {
             reader,
@@ -98,13 +97,11 @@ impl Persister {
             return Err(e).context("moving malformed entries to the dead letters");
         }
         if batch.iter().all(|sale| sale.orders.is_empty()) {
-            self.metrics.set_persister_lag(Duration::ZERO);
             return Ok(ExecutionOutcome::Idle);
         }
         match postgres::persist_batch(&self.db, &mut batch).await {
             Ok(tally) => {
                 self.metrics.persister_batch(true);
-                self.record_lag(&batch);
                 self.acknowledge(&batch, tally).await;
                 Ok(ExecutionOutcome::Persisted(tally))
             }
@@ -192,18 +189,6 @@ impl Persister {
             );
         }
         tracing::info!("persister stopped");
-    }
-
-    fn record_lag(&self, batch: &[SaleBatch]) {
-        let oldest = batch
-            .iter()
-            .flat_map(|sale| &sale.orders)
-            .filter_map(|order| entry_time(&order.entry_id))
-            .min();
-        if let Some(oldest) = oldest {
-            let lag = (chrono::Utc::now() - oldest).to_std().unwrap_or_default();
-            self.metrics.set_persister_lag(lag);
-        }
     }
 }
 

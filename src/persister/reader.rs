@@ -1,14 +1,12 @@
 //! What the persister reads next: abandoned entries when a claim round is due and finds some,
-//! otherwise new entries; the list of sales and the backlog gauge are refreshed on the way.
+//! otherwise new entries; the list of sales is refreshed on the way.
 use crate::domain::{SaleBatch, SaleId};
-use crate::metrics::Metrics;
 use crate::redis::OrdersStream;
 use redis::RedisResult;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// How often the backlog gauge is measured (and finished sales are forgotten).
-const MEASURE_EVERY: Duration = Duration::from_secs(1);
+/// How often finished sales are looked for, to be forgotten.
+const FORGET_EVERY: Duration = Duration::from_secs(1);
 
 pub struct ReaderSettings {
     pub batch_size: usize,
@@ -20,20 +18,18 @@ pub struct StreamReader {
     pub stream: OrdersStream,
     settings: ReaderSettings,
     sales: Vec<SaleId>,
-    measured_at: Option<Instant>,
+    forgotten_at: Option<Instant>,
     claimed_at: Option<Instant>,
-    metrics: Arc<Metrics>,
 }
 
 impl StreamReader {
-    pub fn new(stream: OrdersStream, settings: ReaderSettings, metrics: Arc<Metrics>) -> Self {
+    pub fn new(stream: OrdersStream, settings: ReaderSettings) -> Self {
         Self {
             stream,
             settings,
             sales: Vec::new(),
-            measured_at: None,
+            forgotten_at: None,
             claimed_at: None,
-            metrics,
         }
     }
 
@@ -42,10 +38,9 @@ impl StreamReader {
     pub async fn next_batch(&mut self) -> RedisResult<Vec<SaleBatch>> {
         let due = |at: Option<Instant>, every: Duration| at.is_none_or(|t| t.elapsed() >= every);
         self.sales = self.stream.active_sales().await?;
-        if due(self.measured_at, MEASURE_EVERY) {
-            let backlog = self.stream.measure_backlog(&mut self.sales).await?;
-            self.metrics.set_orders_pending(backlog);
-            self.measured_at = Some(Instant::now());
+        if due(self.forgotten_at, FORGET_EVERY) {
+            self.stream.forget_finished(&mut self.sales).await?;
+            self.forgotten_at = Some(Instant::now());
         }
         if self.sales.is_empty() {
             tokio::time::sleep(self.settings.block).await;

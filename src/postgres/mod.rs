@@ -6,6 +6,7 @@ mod batch;
 pub mod classic;
 pub mod deployments;
 mod errors;
+pub mod gauges;
 pub mod holds;
 pub mod orders;
 pub mod retirement;

@@ -34,8 +34,12 @@ impl RedisStore {
             .query_async(&mut conn)
             .await?;
         let verified: Option<String> = conn.get(self.keys.verified_run_id()).await?;
-        let mut run_ids = Vec::new();
-        collect_run_ids(&info, &mut run_ids);
+        let mut run_ids: Vec<String> = info_texts(&info)
+            .iter()
+            .flat_map(|text| text.lines())
+            .filter_map(|line| line.strip_prefix("run_id:"))
+            .map(|id| id.trim().to_owned())
+            .collect();
         if run_ids.is_empty() {
             return Err(anyhow::anyhow!("INFO server has no run_id").into());
         }
@@ -72,22 +76,17 @@ impl RedisStore {
     }
 }
 
-/// The `run_id` lines of one server's `INFO` text, or of each master's in a cluster's reply.
-fn collect_run_ids(info: &Value, run_ids: &mut Vec<String>) {
+/// One server's `INFO` text, or each master's in a cluster's reply.
+pub(super) fn info_texts(info: &Value) -> Vec<String> {
     match info {
         Value::Map(nodes) => nodes
             .iter()
-            .for_each(|(_, info)| collect_run_ids(info, run_ids)),
-        Value::Array(infos) => infos.iter().for_each(|info| collect_run_ids(info, run_ids)),
-        other => {
-            if let Ok(text) = redis::from_redis_value_ref::<String>(other) {
-                run_ids.extend(
-                    text.lines()
-                        .filter_map(|line| line.strip_prefix("run_id:"))
-                        .map(|id| id.trim().to_owned()),
-                );
-            }
-        }
+            .flat_map(|(_, info)| info_texts(info))
+            .collect(),
+        Value::Array(infos) => infos.iter().flat_map(info_texts).collect(),
+        other => redis::from_redis_value_ref::<String>(other)
+            .into_iter()
+            .collect(),
     }
 }
 

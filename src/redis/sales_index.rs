@@ -28,19 +28,14 @@ impl OrdersStream {
             .collect())
     }
 
-    /// The number of accepted orders not yet in Postgres: their pending records (a stream entry
-    /// carries a whole group commit, so entries do not count orders). Sales that ended and are
-    /// fully persisted leave the index and `sales`, so the persister's work does not grow with
-    /// past sales.
-    pub async fn measure_backlog(&self, sales: &mut Vec<SaleId>) -> RedisResult<usize> {
+    /// Sales that ended and are fully persisted leave the index and `sales`, so the
+    /// persister's work does not grow with past sales.
+    pub async fn forget_finished(&self, sales: &mut Vec<SaleId>) -> RedisResult<()> {
         let mut conn = self.pooled().await?;
         let now = redis_time(&mut conn).await?;
-        let mut backlog = 0;
         let mut finished = Vec::new();
         for sale in sales.iter() {
             let sale_keys = self.keys.sale(sale);
-            let orders: usize = conn.hlen(&sale_keys.pending).await?;
-            backlog += orders;
             let waiting = unacknowledged(&mut conn, &sale_keys.orders).await?;
             if waiting == 0 && ended_long_ago(&mut conn, &sale_keys.sale, now).await? {
                 let _: () = conn.srem(self.keys.sales_index(), sale.as_str()).await?;
@@ -55,7 +50,7 @@ impl OrdersStream {
             }
         }
         sales.retain(|sale| !finished.contains(sale));
-        Ok(backlog)
+        Ok(())
     }
 }
 

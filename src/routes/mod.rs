@@ -10,6 +10,7 @@ pub mod openapi;
 
 pub use admin_listener::{AdminPort, keep_admin_apart};
 pub use cors::{check_origin, cors};
+pub use metrics::count_responses;
 
 use crate::error::ApiError;
 use actix_web::ResponseError;

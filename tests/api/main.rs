@@ -10,6 +10,7 @@ mod faults;
 mod health;
 mod helpers;
 mod holds;
+mod metrics;
 mod openapi;
 mod operated;
 mod orders;

@@ -7,7 +7,7 @@ use crate::domain::{
     AcceptedOrder, DeadEntry, IdempotencyKey, OrderId, Quantity, SaleBatch, SaleId, StreamOrder,
     UserId,
 };
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 use redis::Value;
 use redis::streams::StreamId;
 
@@ -139,12 +139,6 @@ pub fn idempotency_record(order: &AcceptedOrder) -> Option<(String, String)> {
             order.created_at.timestamp_millis()
         ),
     ))
-}
-
-/// When a stream entry was added: the first half of its id, in milliseconds since the epoch.
-pub fn entry_time(entry_id: &str) -> Option<DateTime<Utc>> {
-    let millis = entry_id.split('-').next()?.parse().ok()?;
-    DateTime::from_timestamp_millis(millis)
 }
 
 #[cfg(test)]

@@ -6,10 +6,11 @@ use crate::domain::{
 };
 use crate::engine::Engine;
 use crate::error::{ApiError, Problem, Result};
+use crate::metrics::OrderClass;
 use crate::routes::ReservationSent;
 use crate::state::AppState;
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
@@ -104,7 +105,17 @@ pub async fn place_order(
         Err(ApiError::Overloaded) => "shed",
         Err(e) => e.code(),
     };
-    state.metrics.order_attempt(outcome, started.elapsed());
+    let class = match &result {
+        Ok(_) => OrderClass::Accepted,
+        Err(ApiError::Refused(Refusal::SoldOut | Refusal::InsufficientStock)) => {
+            OrderClass::SoldOut
+        }
+        Err(e) if e.status_code().is_server_error() => OrderClass::Error,
+        Err(_) => OrderClass::Rejected,
+    };
+    state
+        .metrics
+        .order_attempt(outcome, class, started.elapsed());
     // Per sale for the live sale page, where the metrics' label set could not grow with sales.
     if outcome == "sold_out"
         && let Ok(sale) = SaleId::parse(&path)

@@ -104,13 +104,11 @@ async fn after_redis_restarts_on_older_data_no_accepted_order_is_rejected() {
 #[tokio::test]
 async fn while_postgres_is_down_a_restarted_redis_sells_nothing_until_verified() {
     let mut redis = RedisProcess::start().await;
-    let proxy = TcpProxy::start("127.0.0.1:5440");
+    let proxy = TcpProxy::postgres();
     let url = redis.url();
     let app = spawn_app_with(|s| {
         use_single_redis(s, url);
-        s.database_url = s
-            .database_url
-            .replace(":5440/", &format!(":{}/", proxy.port));
+        proxy.route_postgres(s);
     })
     .await;
     app.create_sale("rollback", 10, json!({})).await;

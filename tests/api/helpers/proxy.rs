@@ -1,6 +1,7 @@
 //! A TCP proxy that a test can cut and restore: a Postgres or Redis outage without stopping the
 //! servers that other tests share. It runs on a thread of its own, so that it keeps forwarding
 //! while the test's runtime is blocked (actix starts its workers synchronously).
+use flashsale::configuration::Settings;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::net::{TcpListener, TcpStream};
@@ -13,6 +14,17 @@ pub struct TcpProxy {
 }
 
 impl TcpProxy {
+    /// A proxy to the test Postgres; `route_postgres` points an app's settings through it.
+    pub fn postgres() -> Self {
+        Self::start("127.0.0.1:5440")
+    }
+
+    pub fn route_postgres(&self, settings: &mut Settings) {
+        settings.database_url = settings
+            .database_url
+            .replace(":5440/", &format!(":{}/", self.port));
+    }
+
     pub fn start(upstream: &str) -> Self {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();

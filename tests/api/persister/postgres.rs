@@ -39,13 +39,8 @@ async fn postgres_refuses_orders_beyond_the_stock_even_if_redis_accepted_them() 
 /// ready and says degraded, Postgres down, and once it is back every order is persisted
 /// exactly once.
 async fn postgres_outage_under_load(buyers: usize, outage: Duration) {
-    let proxy = TcpProxy::start("127.0.0.1:5440");
-    let app = spawn_app_with(|s| {
-        s.database_url = s
-            .database_url
-            .replace(":5440/", &format!(":{}/", proxy.port));
-    })
-    .await;
+    let proxy = TcpProxy::postgres();
+    let app = spawn_app_with(|s| proxy.route_postgres(s)).await;
     app.create_sale("outage", buyers as i64, json!({})).await;
 
     proxy.cut();

@@ -83,6 +83,9 @@ pub async fn run(state: web::Data<AppState>, engine: web::Data<Engine>) {
 async fn snapshot(state: &AppState, engine: &Engine) -> Result<Snapshot> {
     let now = Utc::now();
     let listed = postgres::sale_list::page(&state.db, PageLimit::DEFAULT, None, now).await?;
+    // The persister lag of each bucket in the index, as `/metrics` reads it: by Redis's clock,
+    // the same whichever instance persists.
+    let gauges = state.redis.bucket_gauges().await?;
     let mut sales = Vec::new();
     for summary in listed
         .iter()
@@ -96,14 +99,15 @@ async fn snapshot(state: &AppState, engine: &Engine) -> Result<Snapshot> {
         let Some(definition) = postgres::sales::find(&state.db, &summary.id).await? else {
             continue;
         };
-        let buckets = definition.buckets;
         let view = AdminSale::load(state, engine, definition).await?;
-        let lag = state
-            .redis
-            .oldest_unpersisted_age(&summary.id, buckets)
-            .await?;
+        let lag = gauges
+            .iter()
+            .filter(|bucket| bucket.bucket.sale() == summary.id)
+            .filter_map(|bucket| bucket.oldest_unpersisted)
+            .max()
+            .unwrap_or_default();
         sales.push(SaleFigures {
-            lag_seconds: lag.num_milliseconds() as f64 / 1000.0,
+            lag_seconds: lag.as_secs_f64(),
             sold_out_answers: state.dashboard.sold_out_answers(&summary.id),
             view,
         });
