@@ -51,6 +51,8 @@ async fn a_sent_id_is_echoed_and_named_in_problems_and_a_bad_one_replaced() {
 #[tokio::test]
 async fn json_logs_carry_one_access_event_per_request_with_its_id() {
     let (settings, _database) = test_settings().await;
+    let db = sqlx::PgPool::connect(&settings.database_url).await.unwrap();
+    flashsale::postgres::MIGRATOR.run(&db).await.unwrap();
     let log = std::env::temp_dir().join(format!("flashsale-{}.log", uuid::Uuid::new_v4()));
     let env = [
         ("FLASHSALE_LOG_FORMAT", "json".to_owned()),
