@@ -63,6 +63,12 @@ impl UnderTest {
             ),
             ("DATABASE_URL", settings.database_url.clone()),
         ];
+        // The cost of logging: `FLASHSALE_BENCH_SERVER_LOG=info,flashsale::access=debug` runs
+        // the servers with an access event per order, written as JSON lines.
+        if let Ok(filter) = std::env::var("FLASHSALE_BENCH_SERVER_LOG") {
+            env.push(("RUST_LOG", filter));
+            env.push(("FLASHSALE_LOG_FORMAT", "json".to_owned()));
+        }
         let (program, command) = match launch.engine {
             Some(engine) => {
                 env.push(("FLASHSALE_ENGINE", engine.to_owned()));
