@@ -107,6 +107,33 @@ async fn a_live_sale_loaded_again_is_never_wiped() {
 }
 
 #[tokio::test]
+async fn a_retiring_sale_loaded_again_loses_its_time_to_live() {
+    let sale = Sale::new().await;
+    sale.put_sale(&[("stock_left", "2"), ("reserved", "8")])
+        .await;
+    live_keys(&sale, 1).await;
+    let mut redis = sale.redis.clone();
+    let written = [
+        &sale.keys.sale,
+        &sale.keys.buyers,
+        &sale.keys.idempotency,
+        &sale.keys.pending,
+        &sale.keys.orders,
+    ];
+    for key in written {
+        let _: bool = redis.pexpire(key, 60_000).await.unwrap();
+    }
+
+    assert_eq!(load(&sale, "12", "0").await, "kept");
+
+    for key in written {
+        let ttl: i64 = redis.pttl(key).await.unwrap();
+        assert_eq!(ttl, -1, "{key}");
+    }
+    sale.clean_up().await;
+}
+
+#[tokio::test]
 async fn a_lower_total_than_the_live_one_is_not_applied() {
     let sale = Sale::new().await;
     sale.put_sale(&[
