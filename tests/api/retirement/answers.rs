@@ -1,6 +1,7 @@
 //! What buyers and operators get for a retired sale: the same answers, from Postgres.
 use super::{retire_quickly, wait_until_retired};
 use crate::helpers::{assert_problem, reconcile_check, spawn_app_with};
+use flashsale::domain::SaleId;
 use redis::AsyncCommands;
 use serde_json::{Value, json};
 
@@ -173,4 +174,47 @@ async fn a_sale_with_a_dead_letter_or_an_unpaid_hold_stays_in_redis() {
             .unwrap();
         assert_eq!(ttl, -1, "{sale}");
     }
+}
+
+#[tokio::test]
+async fn a_split_sale_retires_every_bucket_and_keeps_its_figures() {
+    let app = spawn_app_with(retire_quickly).await;
+    app.create_sale("split-gone", 40, json!({ "buckets": 4 }))
+        .await;
+    for n in 0..12 {
+        let response = app
+            .order("split-gone", json!({ "user_id": format!("u{n}") }))
+            .await;
+        assert_eq!(response.status(), 202);
+    }
+    app.wait_until_persisted("split-gone").await;
+    app.admin_post("/admin/sales/split-gone/end", &json!({}))
+        .await;
+    let before = app.admin_sale("split-gone").await;
+
+    let view = wait_until_retired(&app, "split-gone").await;
+
+    let mut redis = app.redis.clone();
+    for bucket in ["split-gone", "split-gone/1", "split-gone/2", "split-gone/3"] {
+        let keys = app.keys.sale(&SaleId::parse_stored(bucket).unwrap());
+        let ttl: i64 = redis.pttl(&keys.sale).await.unwrap();
+        assert!(ttl <= 1_000, "{bucket}: {ttl}");
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
+    let after = app.admin_sale("split-gone").await;
+    assert_eq!(after, view);
+    for field in [
+        "stock_left",
+        "reserved",
+        "confirmed",
+        "stock_total",
+        "state",
+    ] {
+        assert_eq!(
+            after[field], before[field],
+            "{field}: {before} then {after}"
+        );
+    }
+    let late = app.order("split-gone", json!({ "user_id": "late" })).await;
+    assert_problem(late, 409, "sale_ended").await;
 }
