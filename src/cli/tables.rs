@@ -20,7 +20,7 @@ pub fn rows(list: &Value, columns: &[&str]) -> String {
     table.to_string()
 }
 
-/// One line per field of an object, in the answer's order.
+/// One line per field of an object, by field name.
 pub fn fields(object: &Value) -> String {
     let mut table = Table::new();
     for (field, value) in object.as_object().into_iter().flatten() {
