@@ -1,6 +1,8 @@
 //! `lua/load_sale.lua`: never wipes; keeps a live sale's counters (raising its total to
 //! Postgres's, never lowering it) and fills in a lost one, creating its consumer group unless
 //! the stream kept it.
+mod staged;
+
 use super::{Sale, sale_hash};
 use flashsale::redis::CONSUMER_GROUP;
 use redis::streams::{StreamInfoGroupsReply, StreamReadOptions, StreamReadReply};
@@ -17,8 +19,8 @@ const DEFINITION: [(&str, &str); 5] = [
 ];
 
 /// Loads `DEFINITION` with these counters; returns the reply.
-async fn load(sale: &Sale, stock_left: &str, reserved: &str) -> String {
-    let script = Script::new(include_str!("../../../lua/load_sale.lua"));
+pub(super) async fn load(sale: &Sale, stock_left: &str, reserved: &str) -> String {
+    let script = Script::new(include_str!("../../../../lua/load_sale.lua"));
     let mut call = script.key(sale.keys.all().as_slice());
     call.key(staged(sale));
     for (_, value) in DEFINITION {
@@ -77,7 +79,7 @@ async fn groups(sale: &Sale) -> Vec<(String, usize, String)> {
 }
 
 /// Where the test stages buyers for the next load.
-fn staged(sale: &Sale) -> String {
+pub(super) fn staged(sale: &Sale) -> String {
     format!(
         "{}:staged-buyers:test",
         sale.keys.sale.trim_end_matches(":sale")
@@ -209,53 +211,5 @@ async fn restore_over_a_stream_that_survived_keeps_its_group_and_what_it_deliver
         "other keys changed"
     );
     assert_eq!(groups(&sale).await, delivered);
-    sale.clean_up().await;
-}
-
-#[tokio::test]
-async fn staged_buyers_fill_in_a_lost_sale_keeping_the_larger_count_and_are_dropped_after() {
-    let sale = Sale::new().await;
-    // What survived of the buyers hash, and what Postgres says.
-    sale.put(&sale.keys.buyers, &[("alice", "3"), ("bob", "1")])
-        .await;
-    sale.put(
-        &staged(&sale),
-        &[("alice", "2"), ("bob", "2"), ("carol", "1")],
-    )
-    .await;
-
-    assert_eq!(load(&sale, "7", "5").await, "loaded");
-
-    let buyers = [("alice", "3"), ("bob", "2"), ("carol", "1")];
-    assert_eq!(
-        sale.hgetall(&sale.keys.buyers).await,
-        super::fields(&buyers)
-    );
-    assert!(
-        !sale.exists(&staged(&sale)).await,
-        "the staging key was left"
-    );
-    sale.clean_up().await;
-}
-
-#[tokio::test]
-async fn staged_buyers_never_touch_a_live_sale() {
-    let sale = Sale::new().await;
-    sale.put_sale(&[("stock_left", "4"), ("reserved", "6")])
-        .await;
-    sale.put(&sale.keys.buyers, &[("alice", "3")]).await;
-    sale.put(&staged(&sale), &[("alice", "1"), ("bob", "2")])
-        .await;
-
-    assert_eq!(load(&sale, "10", "0").await, "kept");
-
-    assert_eq!(
-        sale.hgetall(&sale.keys.buyers).await,
-        super::fields(&[("alice", "3")])
-    );
-    assert!(
-        !sale.exists(&staged(&sale)).await,
-        "the staging key was left"
-    );
     sale.clean_up().await;
 }
