@@ -65,13 +65,16 @@ impl Dashboard {
         &self.closing
     }
 
-    /// Counts a `sold_out` answer of this instance (from Redis or from its memory).
-    pub fn count_sold_out(&self, sale: &SaleId) {
+    /// Counts a `sold_out` answer of this instance (from Redis or from its memory) for the sale
+    /// the request's path names: only the first answer of a sale builds its id.
+    pub fn count_sold_out(&self, sale: &str) {
         if let Some(count) = self.sold_out.get(sale) {
             count.fetch_add(1, Ordering::Relaxed);
-        } else if self.sold_out.len() < MAX_COUNTED_SALES {
+        } else if self.sold_out.len() < MAX_COUNTED_SALES
+            && let Ok(sale) = SaleId::parse(sale)
+        {
             self.sold_out
-                .entry(sale.clone())
+                .entry(sale)
                 .or_default()
                 .fetch_add(1, Ordering::Relaxed);
         }
@@ -114,9 +117,9 @@ mod tests {
         let dashboard = Dashboard::new(CancellationToken::new());
         let (a, b) = (SaleId::parse("a").unwrap(), SaleId::parse("b").unwrap());
         for _ in 0..3 {
-            dashboard.count_sold_out(&a);
+            dashboard.count_sold_out(a.as_str());
         }
-        dashboard.count_sold_out(&b);
+        dashboard.count_sold_out(b.as_str());
         assert_eq!(dashboard.sold_out_answers(&a), 3);
         dashboard.keep_sold_out_counts(std::slice::from_ref(&b));
         assert_eq!(dashboard.sold_out_answers(&a), 0);

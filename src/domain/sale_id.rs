@@ -10,6 +10,13 @@ use utoipa::ToSchema;
 #[serde(transparent)]
 pub struct SaleId(String);
 
+/// Maps keyed by sale can be looked up with the path's text, without building an id.
+impl std::borrow::Borrow<str> for SaleId {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
 impl SaleId {
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
         let allowed = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';

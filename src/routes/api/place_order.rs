@@ -117,10 +117,8 @@ pub async fn place_order(
         .metrics
         .order_attempt(outcome, class, started.elapsed());
     // Per sale for the live sale page, where the metrics' label set could not grow with sales.
-    if outcome == "sold_out"
-        && let Ok(sale) = SaleId::parse(&path)
-    {
-        state.dashboard.count_sold_out(&sale);
+    if outcome == "sold_out" {
+        state.dashboard.count_sold_out(&path);
     }
     result.map(|(response, _)| response)
 }
