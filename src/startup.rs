@@ -153,7 +153,10 @@ impl Application {
                 .app_data(AdminPort(admin_port))
                 .wrap(from_fn(routes::enforce_deadline))
                 .wrap(from_fn(routes::reject_oversized_requests))
-                .wrap(from_fn(routes::keep_admin_apart))
+                .wrap(Condition::new(
+                    admin_port.is_some(),
+                    from_fn(routes::keep_admin_apart),
+                ))
                 .wrap(Condition::new(
                     !cors_origins.is_empty(),
                     routes::cors(&cors_origins),

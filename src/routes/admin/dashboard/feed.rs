@@ -116,7 +116,8 @@ async fn snapshot(state: &AppState, engine: &Engine) -> Result<Snapshot> {
     state.dashboard.keep_sold_out_counts(&shown);
     Ok(Snapshot {
         at: now,
-        backlog: state.redis.backlog().await?,
+        // The same reading as the lag: every bucket's pending records, as `/readyz` counts them.
+        backlog: gauges.iter().map(|bucket| bucket.pending_orders as usize).sum(),
         persister: state.metrics.persister_health(),
         sales,
     })
