@@ -117,7 +117,10 @@ async fn snapshot(state: &AppState, engine: &Engine) -> Result<Snapshot> {
     Ok(Snapshot {
         at: now,
         // The same reading as the lag: every bucket's pending records, as `/readyz` counts them.
-        backlog: gauges.iter().map(|bucket| bucket.pending_orders as usize).sum(),
+        backlog: gauges
+            .iter()
+            .map(|bucket| bucket.pending_orders as usize)
+            .sum(),
         persister: state.metrics.persister_health(),
         sales,
     })
