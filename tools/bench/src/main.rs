@@ -2,8 +2,8 @@
 use clap::Parser;
 use flashsale_bench::cli::{Cli, run};
 
-/// jemalloc instead of glibc's malloc: the order path allocates across threads (the HTTP
-/// workers, the Redis thread, the persister), where glibc spent ~17% of the server's CPU.
+/// The server's allocator, so the bare endpoint and the load generator it is compared with are
+/// measured on the same terms.
 #[cfg(target_os = "linux")]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
